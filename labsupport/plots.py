@@ -1,0 +1,319 @@
+"""Figures of the course. Every function returns a :class:`CourseFigure`.
+
+Figures are built without ``pyplot``, so nothing is shown twice in a notebook
+and nothing piles up in memory: a chapter shows a figure by making it the
+last expression of a cell. A :class:`CourseFigure` shows itself as a PNG image
+with alternative text (for screen readers and the built site) taken from its
+titles.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .profile import SEED
+
+
+class CourseFigure(Figure):
+    """A matplotlib figure that displays itself in notebooks as an image with alt text.
+
+    Parameters
+    ----------
+    *args
+        Passed to :class:`matplotlib.figure.Figure`.
+    alt : str, optional
+        Alternative text. Defaults to the figure's and its axes' titles.
+    **kwargs
+        Passed to :class:`matplotlib.figure.Figure`.
+    """
+
+    def __init__(self, *args, alt: str = "", **kwargs) -> None:
+        kwargs.setdefault("layout", "constrained")
+        super().__init__(*args, **kwargs)
+        self.alt = alt
+
+    def alt_text(self) -> str:
+        """The alternative text: the one given, or the titles in the figure."""
+        if self.alt:
+            return self.alt
+        parts = [self._suptitle.get_text()] if self._suptitle is not None else []
+        parts += [ax.get_title().replace("\n", " ") for ax in self.axes if ax.get_title()]
+        return "; ".join(p for p in parts if p)[:300] or "figure"
+
+    def png_bytes(self, dpi: int = 100) -> bytes:
+        """The figure rendered as PNG."""
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        return buffer.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png_bytes()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png_bytes()).decode("ascii")
+        return (
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt_text(), quote=True)}" '
+            'style="max-width:100%;height:auto;background:white" />'
+        )
+
+DIGITS = np.arange(10)
+
+
+def accuracy_curves(history: dict[str, Sequence[float]], title: str = "") -> CourseFigure:
+    """Training and validation accuracy per epoch.
+
+    Parameters
+    ----------
+    history : dict
+        Needs ``accuracy`` and ``val_accuracy`` (as from :func:`labsupport.train.fit`).
+    title : str
+
+    Returns
+    -------
+    CourseFigure
+    """
+    fig = CourseFigure(figsize=(6, 3.6))
+    ax = fig.add_subplot()
+    epochs = np.arange(1, len(history["accuracy"]) + 1)
+    ax.plot(epochs, history["accuracy"], "o-", label="training accuracy")
+    ax.plot(epochs, history["val_accuracy"], "s-", label="validation accuracy")
+    best = int(np.argmax(history["val_accuracy"]))
+    ax.axvline(best + 1, color="gray", ls=":", label=f"best epoch ({best + 1})")
+    ax.set(xlabel="epoch", ylabel="accuracy", title=title)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.alt = (
+        f"Line chart{' (' + title + ')' if title else ''}: training and validation accuracy over "
+        f"{len(epochs)} epochs; best validation accuracy {history['val_accuracy'][best]:.4f} at epoch {best + 1}"
+    )
+    return fig
+
+
+def choose_misclassified(
+    y_true: np.ndarray, y_pred: np.ndarray, n: int = 10, seed: int = SEED
+) -> np.ndarray:
+    """Indices of up to ``n`` misclassified samples, chosen at random with a seed (sorted)."""
+    wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(wrong, size=min(n, wrong.size), replace=False))
+
+
+def misclassified(
+    images: np.ndarray,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n: int = 10,
+    seed: int = SEED,
+) -> CourseFigure:
+    """A row of misclassified samples with their index, true and predicted labels.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, 28, 28)
+        The raw test images.
+    y_true, y_pred : ndarray, shape (N,)
+    n : int
+        How many to show (fewer if fewer are wrong).
+    seed : int
+        Seed of the random choice.
+
+    Returns
+    -------
+    CourseFigure
+    """
+    idx = choose_misclassified(y_true, y_pred, n, seed)
+    fig = CourseFigure(figsize=(1.6 * max(len(idx), 1), 2.2))
+    if idx.size == 0:
+        fig.text(0.5, 0.5, "no misclassified samples", ha="center", va="center")
+        return fig
+    axes = fig.subplots(1, len(idx), squeeze=False)[0]
+    for ax, i in zip(axes, idx):
+        ax.imshow(np.asarray(images[i]).reshape(28, 28), cmap="gray_r")
+        ax.set_title(f"#{i}\ntrue {y_true[i]}, said {y_pred[i]}", fontsize=9)
+        ax.axis("off")
+    fig.alt = f"{len(idx)} misclassified test images: " + ", ".join(
+        f"#{i} true {y_true[i]} predicted {y_pred[i]}" for i in idx
+    )
+    return fig
+
+
+def probabilities(probs: np.ndarray, title: str = "", ax=None) -> CourseFigure:
+    """Bar chart of the ten class probabilities for one sample.
+
+    Parameters
+    ----------
+    probs : array-like, shape (10,) or (1, 10)
+    title : str
+    ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
+
+    Returns
+    -------
+    CourseFigure
+    """
+    probs = np.asarray(probs, dtype=float).reshape(-1)
+    if probs.shape != (10,):
+        raise ValueError(f"expected 10 probabilities, got shape {probs.shape}")
+    if ax is None:
+        fig = CourseFigure(figsize=(4, 2.6))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    best = int(probs.argmax())
+    colors = ["#4c8bf5" if d != best else "#e8710a" for d in DIGITS]
+    ax.bar(DIGITS, probs, color=colors)
+    ax.set(xticks=DIGITS, ylim=(0, 1), xlabel="class", ylabel="probability")
+    ax.set_title(title or f"prediction: {best} ({probs[best]:.0%})", fontsize=10)
+    if isinstance(fig, CourseFigure):
+        fig.alt = f"Bar chart of the ten class probabilities{' (' + title + ')' if title else ''}: most likely {best} ({probs[best]:.0%})"
+    return fig
+
+
+def image_row(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    cmaps: Sequence[str] | str = "gray",
+    colorbar: bool = False,
+    size: float = 2.2,
+) -> CourseFigure:
+    """Images side by side, each with a title (kernels, edge maps, steps of a pipeline).
+
+    Parameters
+    ----------
+    images : sequence of 2-D arrays
+    titles : sequence of str
+    cmaps : str or sequence of str
+        One colormap for all, or one per image.
+    colorbar : bool
+        Add a colour bar under each image.
+    size : float
+        Width of each panel in inches.
+
+    Returns
+    -------
+    CourseFigure
+    """
+    if len(images) != len(titles):
+        raise ValueError("need one title per image")
+    if isinstance(cmaps, str):
+        cmaps = [cmaps] * len(images)
+    fig = CourseFigure(figsize=(size * len(images), size * (1.25 if colorbar else 1.05)))
+    axes = fig.subplots(1, len(images), squeeze=False)[0]
+    for ax, img, title, cmap in zip(axes, images, titles, cmaps):
+        img = np.asarray(img)
+        if cmap == "RdBu":  # signed values: centre the colour scale on zero
+            lim = float(np.abs(img).max()) or 1.0
+            im = ax.imshow(img, cmap=cmap, vmin=-lim, vmax=lim)
+        else:
+            im = ax.imshow(img, cmap=cmap)
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if colorbar:
+            fig.colorbar(im, ax=ax, orientation="horizontal", shrink=0.8)
+    return fig
+
+
+def image_grid(images: np.ndarray, ncols: int = 8, titles: Sequence[str] | None = None, cmap: str = "gray") -> CourseFigure:
+    """A grid of small images (augmented digits, feature maps).
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, h, w)
+    ncols : int
+    titles : sequence of str, optional
+    cmap : str
+
+    Returns
+    -------
+    CourseFigure
+    """
+    images = np.asarray(images)
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = CourseFigure(figsize=(1.1 * ncols, 1.1 * nrows + (0.25 * nrows if titles else 0)))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for k, ax in enumerate(axes):
+        ax.axis("off")
+        if k < n:
+            ax.imshow(images[k], cmap=cmap)
+            if titles:
+                ax.set_title(titles[k], fontsize=8)
+    return fig
+
+
+def layer_output(name: str, output: np.ndarray, max_maps: int = 64) -> CourseFigure:
+    """What one layer computes for one image.
+
+    A convolutional output (h, w, channels) is drawn as a grid of feature
+    maps; a vector (units,) as a bar strip.
+
+    Parameters
+    ----------
+    name : str
+        Layer name, used in the title.
+    output : ndarray, shape (h, w, c) or (units,)
+        The layer's output for a single image (batch axis removed).
+    max_maps : int
+        Draw at most this many feature maps.
+
+    Returns
+    -------
+    CourseFigure
+    """
+    output = np.asarray(output)
+    if output.ndim == 3:
+        h, w, c = output.shape
+        maps = np.moveaxis(output[..., :max_maps], -1, 0)
+        fig = image_grid(maps, ncols=16 if len(maps) > 32 else 8, cmap="viridis")
+        shown = f"{len(maps)} of {c}" if c > len(maps) else f"{c}"
+        fig.suptitle(f"{name}: {shown} feature maps of {h}x{w}", fontsize=10)
+        return fig
+    if output.ndim == 1:
+        fig = CourseFigure(figsize=(9, 1.8))
+        ax = fig.add_subplot()
+        if output.size <= 10:
+            ax.bar(np.arange(output.size), output, color="#4c8bf5")
+            ax.set_xticks(np.arange(output.size))
+        else:
+            ax.imshow(output[np.newaxis, :], aspect="auto", cmap="viridis")
+            ax.set_yticks([])
+        ax.set(xlabel="unit", title=f"{name}: {output.size} values")
+        return fig
+    raise ValueError(f"cannot draw a layer output of shape {output.shape}")
+
+
+def model_diagram(model, dpi: int = 60):
+    """A block diagram of a Keras model with each layer's output shape.
+
+    Needs ``pydot`` and Graphviz's ``dot`` program.
+
+    Returns
+    -------
+    IPython.display.Image
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import keras
+    from IPython.display import Image
+
+    if shutil.which("dot") is None:
+        raise RuntimeError(
+            "drawing a model needs Graphviz's 'dot' program: install it "
+            "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{model.name}.png"
+        keras.utils.plot_model(model, to_file=str(path), show_shapes=True, show_layer_names=True, dpi=dpi)
+        return Image(data=path.read_bytes(), format="png")

@@ -1,0 +1,32 @@
+"""Checks of the built HTML (run by .ci/run after the quick-profile build).
+
+Skipped when the book has not been built, unless REQUIRE_BUILD=1.
+"""
+
+import os
+import re
+
+import pytest
+
+from layout import HTML, toc_files
+
+pytestmark = pytest.mark.skipif(
+    not (HTML / "index.html").is_file() and os.environ.get("REQUIRE_BUILD") != "1",
+    reason="the book is not built (jupyter-book build book/)",
+)
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_page_exists(name):
+    assert (HTML / f"{name}.html").is_file(), f"{name}.html is missing from {HTML}"
+
+
+@pytest.mark.parametrize("name", toc_files()[1:])
+def test_chapter_has_executed_outputs(name):
+    page = (HTML / f"{name}.html").read_text()
+    assert "labsupport-banner" in page, "profile/hardware banner missing"
+    assert re.search(r"Profile:.*<b>(quick|full)</b>", page)
+    figures = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', page)
+    assert figures, "no executed figure on the page"
+    assert all(alt.strip() for alt in figures)
+    assert "Traceback" not in page and "output error" not in page
