@@ -64,3 +64,15 @@ def test_figure_displays_as_png_with_alt_text():
     html = fig._repr_html_()
     assert html.startswith('<img src="data:image/png;base64,')
     assert 'alt="a &quot;quoted&quot; &lt;title&gt;"' in html
+
+
+def test_model_diagram_of_every_course_model():
+    import shutil
+
+    from labsupport import models
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    for build in models.BUILDERS.values():
+        image = plots.model_diagram(build())
+        assert image.data.startswith(b"\x89PNG")

@@ -1,0 +1,162 @@
+"""Generate the Colab/Binder notebooks from the chapters' MyST sources.
+
+Colab cannot open a MyST ``.md`` file, so every chapter also exists as a plain
+``.ipynb`` in ``notebooks/``, committed to the repository:
+
+- the same cells as the chapter, without outputs;
+- a first code cell that installs ``labsupport`` (from the repository and
+  branch in ``_config.yml``) only when it is not importable, i.e. in Colab;
+- Colab metadata asking for a GPU for chapters that train or use a CNN.
+
+Run ``python -m coursebook.notebooks`` after editing a chapter;
+``python -m coursebook.notebooks --check`` (and the test suite) fails when a
+committed notebook differs from what the sources give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Folder of the generated notebooks, relative to the repository root.
+NOTEBOOK_DIR = "notebooks"
+
+#: A chapter that builds a CNN to train it (``models.cnn()``, not ``models.cnn().get_layer``)
+#: or takes one from the model cache (which trains it when empty) wants a GPU.
+_CNN_PATTERN = re.compile(r"""models\.(cnn|augmented_cnn)\(\)(?!\.)|get_model\(\s*["'](cnn|augmented_cnn)["']""")
+
+
+def load_config(root: Path = ROOT) -> dict:
+    """The book's ``_config.yml``."""
+    return yaml.safe_load((root / "_config.yml").read_text())
+
+
+def chapters(root: Path = ROOT) -> list[str]:
+    """Chapter names in table-of-contents order (the intro page is no notebook)."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    return [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+
+
+def install_url(config: dict) -> str:
+    """The pip requirement that installs labsupport from the book's repository and branch."""
+    repo = config["repository"]
+    return f"labsupport @ git+{repo['url'].rstrip('/')}.git@{repo.get('branch', 'main')}"
+
+
+def setup_cell_source(config: dict) -> str:
+    """Code of the first cell of every generated notebook."""
+    return f'''# Setup for Colab and Binder: install the course library if it is missing.
+try:
+    import labsupport
+except ImportError:
+    import subprocess
+    import sys
+
+    subprocess.check_call(
+        [sys.executable, "-m", "pip", "install", "-q", "{install_url(config)}"]
+    )'''
+
+
+def needs_gpu(notebook: nbformat.NotebookNode) -> bool:
+    """Whether a chapter trains or uses a CNN (Colab then asks for a GPU runtime)."""
+    return any(_CNN_PATTERN.search(cell.source) for cell in notebook.cells if cell.cell_type == "code")
+
+
+def make_notebook(source: Path, config: dict) -> nbformat.NotebookNode:
+    """The Colab/Binder notebook of one chapter.
+
+    Parameters
+    ----------
+    source : Path
+        The chapter's MyST markdown file.
+    config : dict
+        The book's configuration (for the repository URL and branch).
+
+    Returns
+    -------
+    nbformat.NotebookNode
+    """
+    nb = jupytext.read(source, fmt="md:myst")
+    setup = nbformat.v4.new_code_cell(setup_cell_source(config), metadata={"tags": ["colab-setup"]})
+    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    cells = nb.cells[:first_code] + [setup] + nb.cells[first_code:]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:03d}"  # stable ids: no drift between runs
+        if cell.cell_type == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "colab": {"name": source.with_suffix(".ipynb").name, "provenance": [], "toc_visible": True},
+    }
+    if needs_gpu(nb):
+        metadata["accelerator"] = "GPU"
+        metadata["colab"]["gpuType"] = "T4"
+    out = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+    out.nbformat, out.nbformat_minor = 4, 5
+    nbformat.validate(out)
+    return out
+
+
+def render(notebook: nbformat.NotebookNode) -> str:
+    """The notebook as the text written to disk."""
+    return nbformat.writes(notebook) + "\n"
+
+
+def generate(root: Path = ROOT, check: bool = False) -> list[Path]:
+    """Write (or, with ``check``, compare) every chapter's notebook.
+
+    Returns
+    -------
+    list of Path
+        With ``check``: the notebooks that are missing or out of date.
+        Otherwise: the notebooks written.
+    """
+    config = load_config(root)
+    out_dir = root / NOTEBOOK_DIR
+    touched = []
+    expected = set()
+    for name in chapters(root):
+        target = out_dir / f"{name}.ipynb"
+        expected.add(target.name)
+        text = render(make_notebook(root / config["repository"]["path_to_book"] / f"{name}.md", config))
+        if check:
+            if not target.is_file() or target.read_text() != text:
+                touched.append(target)
+        else:
+            out_dir.mkdir(exist_ok=True)
+            target.write_text(text)
+            touched.append(target)
+    stale = [p for p in out_dir.glob("*.ipynb") if p.name not in expected] if out_dir.is_dir() else []
+    if check:
+        touched += stale
+    else:
+        for path in stale:
+            path.unlink()
+    return touched
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a committed notebook is out of date")
+    args = parser.parse_args(argv)
+    paths = generate(check=args.check)
+    if args.check:
+        for path in paths:
+            print(f"out of date: {path.relative_to(ROOT)}  (run: python -m coursebook.notebooks)")
+        return 1 if paths else 0
+    for path in paths:
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Sphinx extension of the course site.
+
+1. Each chapter's Colab and Binder buttons open its generated notebook.
+2. Inline scripts that another extension added twice are kept once.
+
+Launch buttons
+--------------
+
+sphinx-book-theme points launch buttons at the page's source. For a MyST
+``.md`` chapter that is a file Colab cannot open (and Binder opens only with
+jupytext). This extension runs after the theme has built the buttons and
+swaps the source path in the Colab and Binder URLs for the chapter's
+generated notebook, ``notebooks/<page>.ipynb`` (see
+:mod:`coursebook.notebooks`). Pages without a generated notebook keep the
+theme's links. The theme's own download menu already offers the executed
+``.ipynb``.
+
+Duplicate scripts
+-----------------
+sphinx-thebe 0.3.1 adds its configuration script once per read pass, and a
+Jupyter Book build can make two, so pages declared ``const THEBE_JS_URL``
+twice: a JavaScript error on every page (found by tests/site/test_browser.py).
+
+Enabled in ``_config.yml`` under ``sphinx: extra_extensions``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .notebooks import NOTEBOOK_DIR
+
+#: Button icons that identify the theme's launch buttons.
+_ICONS = {"colab": "logo_colab.png", "binder": "logo_binder.svg"}
+
+
+def repository_root(app) -> Path:
+    """The repository root: the book folder minus ``path_to_docs``."""
+    src = Path(app.srcdir).resolve()
+    docs = app.config.html_theme_options.get("path_to_docs", "").strip("/")
+    for _ in Path(docs).parts if docs else ():
+        src = src.parent
+    return src
+
+
+def rewrite_url(url: str, source_rel: str, notebook_rel: str) -> str:
+    """Replace the source path in a launch URL by the notebook's path."""
+    if source_rel not in url:
+        raise ValueError(f"launch URL {url!r} does not name {source_rel!r}")
+    return url.replace(source_rel, notebook_rel)
+
+
+def point_buttons_at_notebooks(app, pagename, templatename, context, doctree) -> None:
+    root = repository_root(app)
+    notebook_rel = f"{NOTEBOOK_DIR}/{pagename}.ipynb"
+    if not (root / notebook_rel).is_file():
+        return
+    docs = app.config.html_theme_options.get("path_to_docs", "").strip("/")
+    suffix = Path(context.get("sourcename", pagename + ".md")).suffix
+    if suffix == ".txt":  # Sphinx names copied sources like "page.md.txt"
+        suffix = Path(Path(context["sourcename"]).stem).suffix
+    source_rel = f"{docs + '/' if docs else ''}{pagename}{suffix}"
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        for button in group.get("buttons", []):
+            icon = button.get("icon", "")
+            if icon.endswith(_ICONS["colab"]) or icon.endswith(_ICONS["binder"]):
+                button["url"] = rewrite_url(button["url"], source_rel, notebook_rel)
+
+
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Keep the first of several identical script entries of a page."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (str(script), tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    if "script_files" in context:
+        context["script_files"][:] = unique
+
+
+def setup(app):
+    # sphinx-book-theme adds the launch buttons at priority 501; run after it
+    app.connect("html-page-context", point_buttons_at_notebooks, priority=510)
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,196 @@
+"""Open built pages in headless Chromium and list what a reader would find wrong.
+
+Used by tests/site/test_browser.py; kept separate so that a test can run the
+same checks on a page broken on purpose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+# Flags for a machine without a display or an outside network.
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1280,900", "--hide-scrollbars",
+]
+
+
+def browser_available() -> bool:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return False
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+@contextlib.contextmanager
+def serve(folder: Path):
+    """Serve a folder on a free localhost port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # the browser may drop a connection it no longer needs: not a page problem
+        pass
+
+
+#: Console errors that are not faults of a page: pydata-sphinx-theme logs this
+#: with console.error on the first visit, before a light/dark choice is stored.
+BENIGN = ("Got invalid theme mode",)
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium driven by Selenium, with the browser console log enabled."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _local(url: str, base: str) -> bool:
+    return url.startswith(base)
+
+
+def console_errors(driver, base: str) -> list[str]:
+    """JavaScript errors from the console; failed loads of outside URLs are ignored (no network here)."""
+    problems = []
+    for entry in driver.get_log("browser"):
+        if entry["level"] != "SEVERE":
+            continue
+        message = entry["message"]
+        if any(text in message for text in BENIGN):
+            continue
+        source = message.split(" ", 1)[0]
+        if "Failed to load resource" in message or "net::ERR_" in message:
+            if source.startswith("http") and not _local(source, base):
+                continue  # a CDN or analytics host that a closed network cannot reach
+        problems.append(f"console: {message}")
+    return problems
+
+
+def check_page(driver, base: str, name: str, screenshot_dir: Path | None = None) -> list[str]:
+    """Load one chapter page and return every problem found (empty list: all good)."""
+    url = urljoin(base, f"{name}.html")
+    driver.get(url)
+    problems = []
+    title = driver.title
+    h1 = driver.execute_script("const h = document.querySelector('main h1, article h1'); return h ? h.textContent : ''")
+    h1 = h1.replace("#", "").strip()
+    if not h1:
+        problems.append("no chapter heading (h1)")
+    elif h1 not in title:
+        problems.append(f"title {title!r} does not name the chapter {h1!r}")
+    driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")  # load lazy images
+    images = driver.execute_script(
+        "return Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete, i.naturalWidth, "
+        "i.getAttribute('alt'), !!i.closest('.cell_output, .output')])"
+    )
+    for src, complete, width, alt, _ in images:
+        short = src if not src.startswith("data:") else src[:40] + "..."
+        if not complete or not width:
+            problems.append(f"image did not load: {short}")
+        if alt is None or not alt.strip():
+            problems.append(f"image without alt text: {short}")
+    if not any(in_output for *_, in_output in images):
+        problems.append("no executed output figure")
+    hrefs = driver.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    if not any("colab.research.google.com" in h for h in hrefs):
+        problems.append("no Colab launch button")
+    if not any("mybinder.org" in h for h in hrefs):
+        problems.append("no Binder launch button")
+    if not any(h.endswith(".ipynb") and _local(h, base) for h in hrefs):
+        problems.append("no .ipynb download button")
+    if not driver.execute_script("return !!document.querySelector('.labsupport-banner')"):
+        problems.append("no profile/hardware banner")
+    problems += broken_links(hrefs, base)
+    problems += console_errors(driver, base)
+    if screenshot_dir is not None:
+        save_screenshot(driver, screenshot_dir / f"{name}.png")
+    return problems
+
+
+@functools.lru_cache(maxsize=None)
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def broken_links(hrefs: list[str], base: str) -> list[str]:
+    """Local links (same server) that do not answer 200."""
+    problems = []
+    for href in sorted(set(hrefs)):
+        target, _ = urldefrag(href)
+        if not _local(target, base) or not urlparse(target).path:
+            continue
+        if _status(target) != 200:
+            problems.append(f"broken link: {href}")
+    return problems
+
+
+def save_screenshot(driver, path: Path) -> None:
+    """A full-page PNG screenshot (the whole scroll height, not just the window)."""
+    import base64
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True,
+         "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 30000), "scale": 1}},
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def search_hits(driver, base: str, query: str) -> int:
+    """Number of results the site's search page lists for a query."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(urljoin(base, f"search.html?q={query}"))
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script(
+            "const s = document.querySelector('#search-results'); "
+            "return s && (s.querySelectorAll('li').length > 0 || /found|did not match/i.test(s.textContent))"
+        )
+    )
+    return driver.execute_script("return document.querySelectorAll('#search-results li').length")

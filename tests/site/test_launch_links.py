@@ -1,0 +1,64 @@
+"""Launch and download buttons of the built chapter pages point at files that exist."""
+
+import os
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from layout import HTML, ROOT, chapter_files, config
+
+pytestmark = pytest.mark.skipif(
+    not (HTML / "index.html").is_file() and os.environ.get("REQUIRE_BUILD") != "1",
+    reason="the book is not built (jupyter-book build book/)",
+)
+
+
+def links(page: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
+
+
+def repo_parts():
+    url = config()["repository"]["url"].rstrip("/")
+    org, repo = url.split("/")[-2:]
+    return org, repo, config()["repository"]["branch"]
+
+
+@pytest.mark.parametrize("name", chapter_files())
+def test_colab_opens_the_generated_notebook(name):
+    org, repo, branch = repo_parts()
+    page = (HTML / f"{name}.html").read_text()
+    colab = [h for h in links(page) if h.startswith("https://colab.research.google.com/")]
+    assert len(colab) == 1, colab
+    m = re.fullmatch(rf"https://colab\.research\.google\.com/github/{org}/{repo}/blob/{branch}/(.+\.ipynb)", colab[0])
+    assert m, colab[0]
+    assert m.group(1) == f"notebooks/{name}.ipynb"
+    assert (ROOT / m.group(1)).is_file()
+
+
+@pytest.mark.parametrize("name", chapter_files())
+def test_binder_opens_the_generated_notebook(name):
+    org, repo, branch = repo_parts()
+    page = (HTML / f"{name}.html").read_text()
+    binder = [h for h in links(page) if h.startswith("https://mybinder.org/")]
+    assert len(binder) == 1, binder
+    url = urlparse(binder[0])
+    assert url.path == f"/v2/gh/{org}/{repo}/{branch}"
+    (urlpath,) = parse_qs(url.query)["urlpath"]
+    assert urlpath.startswith("tree/")
+    assert (ROOT / urlpath.removeprefix("tree/")).is_file()
+    assert (ROOT / "binder" / "postBuild").is_file() and (ROOT / "binder" / "apt.txt").is_file()
+
+
+@pytest.mark.parametrize("name", chapter_files())
+def test_download_offers_the_executed_notebook(name):
+    page = (HTML / f"{name}.html").read_text()
+    downloads = [h for h in links(page) if h.endswith(".ipynb") and not h.startswith("http")]
+    assert downloads, "no .ipynb download link"
+    target = (HTML / downloads[0]).resolve()
+    assert target.is_file()
+    import nbformat
+
+    nb = nbformat.read(target, as_version=4)
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "the download is not executed"
