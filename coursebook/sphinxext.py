@@ -73,7 +73,10 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
     """Keep the first of several identical script entries of a page."""
     seen, unique = set(), []
     for script in context.get("script_files", []):
-        key = (str(script), tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        # an inline script may be registered with filename None or "": same script
+        filename = getattr(script, "filename", script) or ""
+        attributes = getattr(script, "attributes", {})
+        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
         if key not in seen:
             seen.add(key)
             unique.append(script)

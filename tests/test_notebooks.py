@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursebook import notebooks, sphinxext
+from coursebook import notebooks
 from layout import ROOT, chapter_files, config
 
 
@@ -55,14 +55,6 @@ def test_gpu_is_requested_exactly_for_cnn_chapters():
         trains_cnn = "models.cnn()\n" in source or "models.augmented_cnn()" in source or \
             'get_model("cnn"' in source or "models.cnn())" in source
         assert (meta.get("accelerator") == "GPU") == trains_cnn, name
-
-
-def test_launch_url_rewrite():
-    url = "https://colab.research.google.com/github/o/r/blob/main/book/03_cnn.md"
-    assert sphinxext.rewrite_url(url, "book/03_cnn.md", "notebooks/03_cnn.ipynb") == \
-        "https://colab.research.google.com/github/o/r/blob/main/notebooks/03_cnn.ipynb"
-    with pytest.raises(ValueError, match="does not name"):
-        sphinxext.rewrite_url(url, "book/01_dense_networks.md", "x")
 
 
 def have_mnist() -> bool:
