@@ -49,6 +49,9 @@ MAX_BYTES = 40_000_000
 #: Refuse images whose shorter side is below this many pixels.
 MIN_SIDE = 16
 
+#: Weakest ink, against the paper, taken for a digit (share of the full range).
+MIN_CONTRAST = 0.12
+
 #: Longer side after :func:`downscale`.
 WORK_SIDE = 400
 
@@ -63,18 +66,22 @@ class DigitImageError(ValueError):
     """The input cannot be turned into a digit image; the message says why."""
 
 
-Source = str | os.PathLike | bytes | bytearray | Image.Image
+Source = str | os.PathLike | bytes | bytearray | Image.Image | np.ndarray
 
 
 def open_image(source: Source) -> Image.Image:
-    """Read an image file (path or bytes), check it, and apply its EXIF orientation.
+    """Read an image (path, bytes, PIL image or uint8 array), check it, apply its EXIF orientation.
 
     Raises
     ------
     DigitImageError
         Empty, not an image, truncated, too small, or too large.
     """
-    if isinstance(source, Image.Image):
+    if isinstance(source, np.ndarray):
+        if source.ndim not in (2, 3) or source.size == 0:
+            raise DigitImageError(f"expected an image array (h, w) or (h, w, channels), got shape {source.shape}")
+        image = Image.fromarray(np.clip(source, 0, 255).astype(np.uint8))
+    elif isinstance(source, Image.Image):
         image = source
     else:
         if isinstance(source, (bytes, bytearray)):
@@ -96,6 +103,11 @@ def open_image(source: Source) -> Image.Image:
             image = Image.open(io.BytesIO(data))
         except UnidentifiedImageError as e:
             raise DigitImageError(f"{name} is not an image file PIL can read (PNG, JPEG, ...)") from e
+        except Image.DecompressionBombError as e:
+            raise DigitImageError(
+                f"{name} claims a gigantic size, more than the {MAX_PIXELS // 1_000_000} megapixels "
+                "accepted; resize the photo first"
+            ) from e
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise DigitImageError(
@@ -187,8 +199,11 @@ def remove_background(ink: np.ndarray) -> np.ndarray:
     background = ndimage.uniform_filter(background, size=size)
     flat = np.clip(ink - background, 0, None)
     top = np.percentile(flat, 99.9)
-    if top <= 1e-6:
-        raise DigitImageError("the image is blank: no digit found")
+    if top < MIN_CONTRAST:
+        raise DigitImageError(
+            "no digit found: the image is blank or the ink is too faint "
+            f"(contrast {top:.2f} of the full range; write with a darker pen or add light)"
+        )
     return np.clip(flat / top, 0, 1).astype(np.float32)
 
 
@@ -199,11 +214,12 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     centres = (edges[:-1] + edges[1:]) / 2
     w0 = np.cumsum(p)
     mu = np.cumsum(p * centres)
+    # class 0 is bins 0..k; the threshold is the upper edge of bin k
     w1 = 1 - w0
     valid = (w0 > 0) & (w1 > 0)
     between = np.zeros_like(w0)
     between[valid] = (mu[-1] * w0[valid] - mu[valid]) ** 2 / (w0[valid] * w1[valid])
-    return float(centres[int(np.argmax(between))])
+    return float(edges[1:][int(np.argmax(between))])
 
 
 def ink_mask(flat: np.ndarray) -> np.ndarray:
@@ -266,6 +282,7 @@ def stroke_width(mask: np.ndarray) -> float:
     """
     if not mask.any():
         return 0.0
+    mask = np.pad(mask, 1)  # the distance is to the nearest background pixel: make sure there is one
     distance = ndimage.distance_transform_edt(mask)
     ridge = mask & (distance >= ndimage.maximum_filter(distance, size=3))
     return float(2 * np.median(distance[ridge]))

@@ -342,3 +342,68 @@ def speed_bars(timings) -> CourseFigure:
         f"{n} {s:,.0f} images per second" for n, s in zip(names, speeds)
     )
     return fig
+
+
+def pipeline_steps(steps, old: np.ndarray | None = None, title: str = "") -> CourseFigure:
+    """Every step of :func:`labsupport.digits.preprocess` for one photo, left to right.
+
+    Parameters
+    ----------
+    steps : labsupport.digits.Steps
+    old : ndarray, optional
+        The original pipeline's 28x28 result, drawn last for comparison.
+    title : str
+
+    Returns
+    -------
+    CourseFigure
+    """
+    panels = [
+        (steps.photo, "photo", None),
+        (steps.gray, "grayscale", "gray"),
+        (steps.ink, "ink bright", "gray"),
+        (steps.flat, "background removed", "gray"),
+        (np.where(steps.digit_mask, 1.0, 0.35 * steps.mask), "digit (specks grey)", "gray"),
+        (steps.fitted, f"fit {steps.fitted.shape[0]}x{steps.fitted.shape[1]}", "gray"),
+        (steps.digit, "centred 28x28", "gray"),
+    ]
+    if old is not None:
+        panels.append((old, "old pipeline", "gray"))
+    fig = CourseFigure(figsize=(1.6 * len(panels), 2.0))
+    axes = fig.subplots(1, len(panels))
+    for ax, (img, name, cmap) in zip(axes, panels):
+        ax.imshow(img, cmap=cmap)
+        ax.set_title(name, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.alt = (f"{title}: " if title else "") + "preprocessing steps from the photo to a centred 28x28 digit: " + \
+        ", ".join(name for _, name, _ in panels)
+    return fig
+
+
+def model_probabilities(probs: dict[str, np.ndarray], title: str = "") -> CourseFigure:
+    """One probability bar chart per model, side by side, for a single image.
+
+    Parameters
+    ----------
+    probs : dict
+        Model name to 10 probabilities (or an array of shape (1, 10)).
+    title : str
+
+    Returns
+    -------
+    CourseFigure
+    """
+    fig = CourseFigure(figsize=(3.2 * len(probs), 2.5))
+    axes = np.atleast_1d(fig.subplots(1, len(probs)))
+    said = []
+    for ax, (name, p) in zip(axes, probs.items()):
+        p = np.asarray(p).reshape(-1)
+        probabilities(p, title=f"{name}: {int(p.argmax())} ({p.max():.0%})", ax=ax)
+        said.append(f"{name} says {int(p.argmax())} ({p.max():.0%})")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.alt = (f"{title}: " if title else "") + "class probabilities of each model; " + "; ".join(said)
+    return fig

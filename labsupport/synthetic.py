@@ -150,3 +150,36 @@ def make_set(n_per_digit: int, seed: int) -> list[tuple[int, Image.Image]]:
     """``n_per_digit`` photos of each digit 0-9, reproducible from ``seed``."""
     rng = np.random.default_rng(seed)
     return [(label, render_photo(label, rng)) for _ in range(n_per_digit) for label in range(10)]
+
+
+#: The sample photos of the "Your own digit" chapter: one trouble each.
+#: ``assets/make_sample_photos.py`` writes them to ``assets/samples/``.
+SAMPLES = [
+    (3, "uneven_light", dict(light=0.8, paper=(250, 250, 245), ink=(25, 25, 30), offset=(0.05, 0.0))),
+    (7, "off_centre", dict(offset=(0.22, -0.2), digit_size=0.35, light=0.2)),
+    (2, "coloured_paper", dict(paper=(245, 225, 150), ink=(25, 40, 140), light=0.3)),
+    (4, "thin_pen_ruled", dict(pen=0.02, ruled=True, digit_size=0.55, light=0.3)),
+    (5, "chalk_on_board", dict(dark_paper=True, light=0.2)),
+]
+SAMPLE_SEED = 2026
+
+
+def sample_photos(folder=None) -> list[tuple[str, int, Image.Image]]:
+    """The chapter's sample photos as ``(file name, label, image)``.
+
+    Read from ``folder`` (``assets/samples`` in the repository) when it holds
+    them; otherwise made anew, identically (e.g. in Colab, which has no
+    checkout).
+    """
+    from pathlib import Path
+
+    photos = []
+    for k, (label, what, style) in enumerate(SAMPLES):
+        name = f"{label}_{what}.png"
+        path = Path(folder) / name if folder is not None else None
+        if path is not None and path.is_file():
+            image = Image.open(path).convert("RGB")
+        else:
+            image = render_photo(label, np.random.default_rng(SAMPLE_SEED + k), size=480, **style)
+        photos.append((name, label, image))
+    return photos
