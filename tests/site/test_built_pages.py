@@ -11,8 +11,8 @@ import pytest
 from layout import HTML, toc_files
 
 pytestmark = pytest.mark.skipif(
-    not (HTML / "index.html").is_file() and os.environ.get("REQUIRE_BUILD") != "1",
-    reason="the book is not built (jupyter-book build book/)",
+    os.environ.get("REQUIRE_BUILD") != "1",
+    reason="checks the built site: run with REQUIRE_BUILD=1 after jupyter-book build book/",
 )
 
 
