@@ -2,6 +2,7 @@
 
 1. Each chapter's Colab and Binder buttons open its generated notebook.
 2. Inline scripts that another extension added twice are kept once.
+3. The execution cache is kept per profile and per version of labsupport.
 
 Launch buttons
 --------------
@@ -21,11 +22,21 @@ sphinx-thebe 0.3.1 adds its configuration script once per read pass, and a
 Jupyter Book build can make two, so pages declared ``const THEBE_JS_URL``
 twice: a JavaScript error on every page (found by tests/site/test_browser.py).
 
+Execution cache
+---------------
+With ``execute_notebooks: cache``, jupyter-cache re-executes a chapter only
+when its code changed. It does not know that a chapter's outputs also depend
+on ``labsupport`` and on the profile, so this extension points MyST-NB at a
+cache folder named after both (``_build/.jupyter_cache/<profile>-<hash>``): a
+change to labsupport, or another profile, executes every chapter again; an
+unchanged book executes nothing.
+
 Enabled in ``_config.yml`` under ``sphinx: extra_extensions``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from .notebooks import NOTEBOOK_DIR
@@ -84,7 +95,28 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
         context["script_files"][:] = unique
 
 
+def execution_cache_key(profile_name: str | None = None) -> str:
+    """``<profile>-<hash>``: the profile and a hash of labsupport's source files."""
+    import labsupport
+    from labsupport.profile import get_profile
+
+    package = Path(labsupport.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{get_profile(profile_name).name}-{digest.hexdigest()[:12]}"
+
+
+def use_keyed_execution_cache(app, config) -> None:
+    if config.nb_execution_mode != "cache" or config.nb_execution_cache_path:
+        return
+    key = execution_cache_key()
+    config.nb_execution_cache_path = str(Path(app.outdir).parent / ".jupyter_cache" / key)
+
+
 def setup(app):
+    app.connect("config-inited", use_keyed_execution_cache)
     # sphinx-book-theme adds the launch buttons at priority 501; run after it
     app.connect("html-page-context", point_buttons_at_notebooks, priority=510)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)

@@ -11,6 +11,10 @@ cache        the model cache shared by chapters
 activations  every layer's output for one image
 plots        the course's figures
 timing       wall-clock timing of training on CPU and GPU
+performance  tf.data input and mixed precision: the speed choices, in one place
+digits       photo of a handwritten digit -> 28x28 MNIST-style image
+synthetic    synthetic digit photos for examples, tests and benchmarks
+ui           upload and drawing widgets for a live notebook
 """
 
 import os as _os

@@ -29,7 +29,7 @@ from .profile import SEED, Profile
 CACHE_ENV = "LABSUPPORT_CACHE"
 
 #: Bump when the training recipe changes in a way the key does not see.
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 
 
 def cache_dir() -> Path:

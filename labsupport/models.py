@@ -55,7 +55,7 @@ def dense_net(n_hidden: int = 512) -> keras.Model:
         [
             keras.Input(shape=(784,), name="pixels"),
             layers.Dense(n_hidden, activation="relu", name="hidden"),
-            layers.Dense(N_CLASSES, activation="softmax", name="output"),
+            layers.Dense(N_CLASSES, activation="softmax", dtype="float32", name="output"),
         ],
         name="dense",
     )
@@ -90,7 +90,8 @@ def cnn_layers() -> list[layers.Layer]:
         layers.Activation("relu", name="relu5"),
         layers.Dropout(0.2, name="dropout"),
         layers.Dense(N_CLASSES, name="logits"),
-        layers.Activation("softmax", name="softmax"),
+        # float32 even under mixed precision: probabilities stay exact
+        layers.Activation("softmax", dtype="float32", name="softmax"),
     ]
 
 

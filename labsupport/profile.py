@@ -191,10 +191,12 @@ def banner_html(profile: Profile, hardware: dict[str, str]) -> str:
 
 
 def setup_chapter(profile_name: str | None = None) -> Profile:
-    """Start a chapter: seed everything, show the banner, return the profile.
+    """Start a chapter: seed everything, set up the hardware, show the banner.
 
-    Seeds Python, NumPy and the Keras backend with :data:`SEED`, and displays
-    the banner that says which profile and hardware produced the page's numbers.
+    Seeds Python, NumPy and the Keras backend with :data:`SEED`, applies
+    :func:`labsupport.performance.configure` (mixed precision on tensor-core
+    GPUs), and displays the banner that says which profile and hardware
+    produced the page's numbers.
 
     Parameters
     ----------
@@ -207,13 +209,17 @@ def setup_chapter(profile_name: str | None = None) -> Profile:
     """
     import keras
 
+    from .performance import configure
+
     profile = get_profile(profile_name)
     keras.utils.set_random_seed(SEED)
-    banner = banner_html(profile, hardware_summary())
+    hardware = hardware_summary()
+    hardware["backend"] += f"; precision {configure()['precision']}"
+    banner = banner_html(profile, hardware)
     try:
         from IPython.display import HTML, display
 
         display(HTML(banner))
     except ImportError:  # plain Python: print a one-line summary instead
-        print(f"profile {profile.name}; {hardware_summary()}")
+        print(f"profile {profile.name}; {hardware}")
     return profile

@@ -131,3 +131,89 @@ def format_table(timings: list[Timing]) -> str:
             f"{t.device:<7}{t.images:>8}{t.seconds:>10.2f}{t.images_per_second:>11.0f}{ratio[t.device]:>8.1f}x"
         )
     return "\n".join(lines)
+
+
+def forward_flops(model: keras.Model) -> int:
+    """Floating-point operations of one forward pass for one image (multiply-adds count 2).
+
+    Counts the convolutions and dense layers, which do nearly all the work;
+    normalization, activations and pooling are left out.
+    """
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            kh, kw = layer.kernel_size
+            c_in = layer.input.shape[-1]
+            total += 2 * h * w * kh * kw * c_in * c_out
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
+
+
+def training_flops_per_image(model: keras.Model) -> int:
+    """FLOPs to train on one image: the forward pass and a backward pass of about twice its cost."""
+    return 3 * forward_flops(model)
+
+
+def matmul_flops_per_second(n: int = 2048, repeats: int = 10) -> float:
+    """Speed of a large float32 matrix product on the default device: a practical ceiling.
+
+    Returns
+    -------
+    float
+        FLOP/s of ``n x n @ n x n`` products (2 n^3 FLOPs each), after a warm-up.
+    """
+    a = keras.random.normal((n, n), seed=1)
+    b = keras.random.normal((n, n), seed=2)
+    keras.ops.convert_to_numpy(keras.ops.matmul(a, b)[0, 0])  # warm-up, and wait for it
+    start = time.perf_counter()
+    c = a
+    for _ in range(repeats):
+        c = keras.ops.matmul(a, b) + c * 0.0
+    keras.ops.convert_to_numpy(c[0, 0])  # wait for the device
+    seconds = time.perf_counter() - start
+    return 2 * n**3 * repeats / seconds
+
+
+class CpuAugmentedBatches(keras.utils.PyDataset):
+    """Batches augmented the way the original course fed them: in Python, on the CPU.
+
+    ``ImageDataGenerator`` transformed one image at a time with SciPy and handed
+    NumPy batches to ``fit``. This reproduces that (same random rotation,
+    shift, shear and zoom ranges) to compare with augmentation as a layer.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, 28, 28, 1)
+    y : ndarray, shape (n,)
+    batch_size : int
+    seed : int
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int = 128, seed: int = 0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return int(np.ceil(len(self.x) / self.batch_size))
+
+    def transform(self, image: np.ndarray) -> np.ndarray:
+        from scipy import ndimage
+
+        rng = self.rng
+        theta = np.deg2rad(rng.uniform(-8, 8))
+        shear = np.deg2rad(rng.uniform(-0.3, 0.3))
+        zx, zy = rng.uniform(0.92, 1.08, 2)
+        ty, tx = rng.uniform(-0.08, 0.08, 2) * image.shape[:2]
+        c, s = np.cos(theta), np.sin(theta)
+        matrix = np.array([[c, -s], [s, c]]) @ np.array([[1, -np.sin(shear)], [0, np.cos(shear)]]) @ np.diag([zx, zy])
+        centre = (np.array(image.shape[:2]) - 1) / 2
+        offset = centre - matrix @ centre + [ty, tx]
+        return ndimage.affine_transform(image[..., 0], matrix, offset=offset, order=1, cval=-1.0)[..., None]
+
+    def __getitem__(self, index: int):
+        part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        batch = np.stack([self.transform(img) for img in self.x[part]]).astype(np.float32)
+        return batch, self.y[part]

@@ -7,6 +7,7 @@ import time
 import keras
 import numpy as np
 
+from . import performance
 from .data import Splits
 from .profile import SEED, Profile
 
@@ -104,12 +105,16 @@ def fit(
         one value per epoch run) plus ``seconds``, each epoch's wall time.
     """
     log = EpochLog(epochs)
+    train_data = performance.dataset(splits.x_train, splits.y_train, batch_size, shuffle=True)
+    val_data = performance.dataset(splits.x_val, splits.y_val, batch_size, shuffle=False)
+    if isinstance(train_data, tuple):  # no tf.data: Keras batches the arrays
+        train_kwargs = {"x": train_data[0], "y": train_data[1], "batch_size": batch_size}
+    else:
+        train_kwargs = {"x": train_data}
     history = model.fit(
-        splits.x_train,
-        splits.y_train,
+        **train_kwargs,
         epochs=epochs,
-        batch_size=batch_size,
-        validation_data=(splits.x_val, splits.y_val),
+        validation_data=val_data,
         callbacks=[early_stopping(patience), reduce_lr_on_plateau(), log],
         verbose=0,
     )

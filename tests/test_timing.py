@@ -47,3 +47,30 @@ def test_speed_bars_figure():
 
     fig = plots.speed_bars([timing.Timing("CPU", 100, 2.0)])
     assert "CPU 50 images per second" in fig.alt_text()
+
+
+def test_forward_flops_of_the_course_models():
+    # dense: 784*512 + 512*10 multiply-adds
+    assert timing.forward_flops(models.dense_net()) == 2 * (784 * 512 + 512 * 10)
+    conv = 2 * (26 * 26 * 9 * 1 * 32 + 24 * 24 * 9 * 32 * 32 + 10 * 10 * 9 * 32 * 64 + 8 * 8 * 9 * 64 * 64)
+    dense = 2 * (1024 * 512 + 512 * 10)
+    assert timing.forward_flops(models.cnn()) == conv + dense
+    assert timing.training_flops_per_image(models.cnn()) == 3 * (conv + dense)
+
+
+def test_matmul_speed_is_positive():
+    assert timing.matmul_flops_per_second(n=128, repeats=2) > 1e6
+
+
+def test_cpu_augmented_batches():
+    x = -np.ones((10, 28, 28, 1), np.float32)
+    x[:, 8:20, 12:16] = 1.0
+    y = np.arange(10)
+    batches = timing.CpuAugmentedBatches(x, y, batch_size=4, seed=0)
+    assert len(batches) == 3
+    bx, by = batches[2]
+    assert bx.shape == (2, 28, 28, 1) and list(by) == [8, 9]
+    bx, _ = batches[0]
+    assert -1.0 - 1e-6 <= bx.min() and bx.max() <= 1.0 + 1e-6
+    assert not np.allclose(bx, x[:4])  # transformed
+    assert (bx > 0).sum() > 0.6 * (x[:4] > 0).sum()  # the digit is still there

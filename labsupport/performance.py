@@ -1,0 +1,115 @@
+"""How training is made fast on the hardware at hand: every such choice is here.
+
+=====================  ==========================================================
+choice                 why
+=====================  ==========================================================
+tf.data input          Batches are assembled, shuffled and handed to the device
+                       by TensorFlow's input pipeline in the background
+                       (``prefetch``) while the previous batch trains, instead
+                       of by Python between steps. ``cache`` keeps the (small)
+                       MNIST arrays as tensors, so nothing is converted twice.
+augmentation in the    :class:`labsupport.augment.RandomAffine` is a layer of the
+model                  model: on a GPU the random warps run on the GPU, batched,
+                       not image by image in Python on the CPU as
+                       ``ImageDataGenerator`` did.
+mixed precision        On GPUs with tensor cores (compute capability 7.0 and
+on GPUs only           newer) float16 matrix products are several times faster
+                       and the memory traffic halves; the weights stay float32
+                       and the final softmax runs in float32 for stable
+                       probabilities. On a CPU float16 is emulated and slower,
+                       so it stays off.
+no XLA on CPU          ``jit_compile`` made the course's CNN about 1.8x slower on
+                       a 2-core CPU (measured when the course was set up); Keras
+                       decides for itself on GPUs.
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .profile import SEED
+
+
+def gpu_compute_capability() -> tuple[int, int] | None:
+    """Compute capability of the first GPU (e.g. (9, 0) for an H100), or None without one."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return None
+        capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability")
+        return tuple(capability) if capability else None
+    if backend == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        if not gpus:
+            return None
+        capability = getattr(gpus[0], "compute_capability", None)
+        return tuple(int(v) for v in str(capability).split(".")) if capability else (7, 0)
+    return None
+
+
+def wants_mixed_precision(capability: tuple[int, int] | None) -> bool:
+    """Mixed precision pays off on tensor-core GPUs (capability 7.0 or newer) only."""
+    return capability is not None and capability >= (7, 0)
+
+
+def configure() -> dict[str, str]:
+    """Apply the choices for this machine and say what they are.
+
+    Sets Keras's global dtype policy: ``mixed_float16`` on tensor-core GPUs,
+    ``float32`` otherwise. Call before building models (chapters do, through
+    :func:`labsupport.profile.setup_chapter`).
+
+    Returns
+    -------
+    dict
+        ``{"precision": ..., "input": ...}``, for the chapter banner.
+    """
+    mixed = wants_mixed_precision(gpu_compute_capability())
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    return {
+        "precision": "mixed float16/float32 (tensor-core GPU)" if mixed else "float32",
+        "input": "tf.data" if _have_tf() else "NumPy arrays",
+    }
+
+
+def _have_tf() -> bool:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def dataset(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int = SEED):
+    """A tf.data pipeline over arrays: cache, shuffle (training), batch, prefetch.
+
+    Without TensorFlow (e.g. Keras on JAX), returns ``(x, y)`` unchanged and
+    Keras batches the arrays itself.
+
+    Parameters
+    ----------
+    x, y : ndarray
+    batch_size : int
+    shuffle : bool
+        Reshuffle every epoch (for training data; not for validation).
+    seed : int
+
+    Returns
+    -------
+    tf.data.Dataset or tuple of ndarray
+    """
+    if not _have_tf():
+        return x, y
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((x, y)).cache()
+    if shuffle:
+        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
