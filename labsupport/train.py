@@ -109,8 +109,8 @@ def fit(
     val_data = performance.dataset(splits.x_val, splits.y_val, batch_size, shuffle=False)
     if isinstance(train_data, tuple):  # no tf.data: Keras batches the arrays
         train_kwargs = {"x": train_data[0], "y": train_data[1], "batch_size": batch_size}
-    else:
-        train_kwargs = {"x": train_data}
+    else:  # the dataset reshuffles itself every epoch
+        train_kwargs = {"x": train_data, "shuffle": False}
     history = model.fit(
         **train_kwargs,
         epochs=epochs,
