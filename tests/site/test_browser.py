@@ -64,3 +64,23 @@ def test_the_checks_catch_a_broken_page(site, tmp_path):
         problems = browser.check_page(driver, base, name)
     assert any(p.startswith("image did not load") for p in problems), problems
     assert any("undefinedFunctionCall" in p for p in problems), problems
+
+
+def test_figures_stay_readable_in_the_dark_theme(site):
+    """In dark mode the course's figures keep their white background (black axes stay visible).
+
+    (Model diagrams are Graphviz PNGs with a white background of their own.)
+    """
+    driver, base = site
+    name = chapter_files()[0]
+    driver.get(base + f"{name}.html")
+    driver.execute_script("localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');")
+    driver.get(base + f"{name}.html")
+    assert driver.execute_script("return document.documentElement.dataset.theme") == "dark"
+    backgrounds = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.cell_output img[src^=\"data:image/png\"]'))"
+        ".map(i => getComputedStyle(i).backgroundColor)"
+    )
+    assert backgrounds and set(backgrounds) == {"rgb(255, 255, 255)"}
+    browser.save_screenshot(driver, SCREENSHOTS / f"{name}-dark.png")
+    driver.execute_script("localStorage.clear()")
