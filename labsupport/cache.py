@@ -1,7 +1,7 @@
 """The model cache: each model is trained once and reused by later chapters.
 
 A chapter that teaches training (dense, CNN, augmentation) trains its model
-and :func:`save`\\ s it. A chapter that only *uses* a model calls
+and stores it with :func:`save`. A chapter that only *uses* a model calls
 :func:`get_model`, which loads it from the cache, or trains it first if the
 cache has none (so every chapter also runs on its own, e.g. in Colab).
 

@@ -1,11 +1,7 @@
 """Synthetic photos, the own-digit figures, the upload widget and the benchmark script."""
 
 import importlib.util
-import subprocess
-import sys
-from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 from PIL import Image
