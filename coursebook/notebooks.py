@@ -4,7 +4,7 @@ Colab cannot open a MyST ``.md`` file, so every chapter also exists as a plain
 ``.ipynb`` in ``notebooks/``, committed to the repository:
 
 - the same cells as the chapter, without outputs;
-- a first code cell that installs ``labsupport`` (from the repository and
+- a first cell that installs ``labsupport`` (from the repository and
   branch in ``_config.yml``) only when it is not importable, i.e. in Colab;
 - Colab metadata asking for a GPU for chapters that train or use a CNN.
 
@@ -86,8 +86,7 @@ def make_notebook(source: Path, config: dict) -> nbformat.NotebookNode:
     """
     nb = jupytext.read(source, fmt="md:myst")
     setup = nbformat.v4.new_code_cell(setup_cell_source(config), metadata={"tags": ["colab-setup"]})
-    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
-    cells = nb.cells[:first_code] + [setup] + nb.cells[first_code:]
+    cells = [setup] + nb.cells  # first of all: run it before anything else
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:03d}"  # stable ids: no drift between runs
         if cell.cell_type == "code":

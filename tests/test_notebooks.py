@@ -40,7 +40,7 @@ def test_setup_cell_installs_from_the_configured_repository_and_branch():
     for name in chapter_files():
         nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
-        assert "colab-setup" in code[0].metadata["tags"]
+        assert nb.cells[0] is code[0] and "colab-setup" in code[0].metadata["tags"]
         src = code[0].source
         assert "import labsupport" in src and "except ImportError" in src
         url = f"git+{cfg['repository']['url']}.git@{cfg['repository']['branch']}"
