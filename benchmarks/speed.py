@@ -49,19 +49,17 @@ def chapter_times() -> list[tuple[str, float]]:
     return sorted(times)
 
 
-def timed_epoch(model, x, y=None, batch_size: int = 128, repeats: int = 2) -> float:
+def timed_epoch(model, repeats: int = 2, **fit_inputs) -> float:
     """Seconds of one training epoch: the fastest of ``repeats`` epochs after a warm-up epoch.
 
-    ``x`` is a dataset or batch generator (then ``y`` is None; it shuffles
-    itself) or an array. The minimum is the least disturbed by whatever else
-    the machine is doing.
+    ``fit_inputs`` are ``model.fit``'s data arguments. The minimum is the least
+    disturbed by whatever else the machine is doing.
     """
-    kwargs = {"shuffle": False} if y is None else {"y": y, "batch_size": batch_size}
-    model.fit(x, epochs=1, verbose=0, **kwargs)
+    model.fit(epochs=1, verbose=0, **fit_inputs)
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        model.fit(x, epochs=1, verbose=0, **kwargs)
+        model.fit(epochs=1, verbose=0, **fit_inputs)
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -70,10 +68,7 @@ def course_epoch(model, x, y, batch_size: int) -> float:
     """:func:`timed_epoch` fed the way the course trains (labsupport.performance)."""
     from labsupport import performance
 
-    data = performance.dataset(x, y, batch_size, shuffle=True)
-    if isinstance(data, tuple):  # no TensorFlow: plain arrays
-        return timed_epoch(model, *data, batch_size=batch_size)
-    return timed_epoch(model, data)
+    return timed_epoch(model, **performance.fit_inputs(x, y, batch_size))
 
 
 def main() -> int:
@@ -115,7 +110,7 @@ def main() -> int:
     x, y = splits.x_train[:n], splits.y_train[:n]
     ours = course_epoch(models.compile_classifier(models.augmented_cnn()), x, y, profile.batch_size)
     original_model = models.compile_classifier(models.cnn())
-    original = timed_epoch(original_model, timing.CpuAugmentedBatches(x, y, profile.batch_size, seed=0))
+    original = timed_epoch(original_model, x=timing.CpuAugmentedBatches(x, y, profile.batch_size, seed=0))
     print(f"   {n} images: ours {ours:.2f} s/epoch, original feeding {original:.2f} s/epoch")
 
     print("\n4. CNN training FLOP/s against a large float32 matrix product on this device")

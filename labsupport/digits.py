@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -354,7 +354,6 @@ class Steps:
     fitted: np.ndarray
     digit: np.ndarray
     dark_ink: bool = True
-    notes: list[str] = field(default_factory=list)
 
 
 def preprocess(source: Source) -> Steps:
@@ -385,8 +384,7 @@ def preprocess(source: Source) -> Steps:
     digit_mask = select_digit(mask)
     fitted = fit_box(flat, digit_mask)
     digit = center_by_mass(fitted)
-    notes = [f"{'dark' if dark else 'light'} ink on {'light' if dark else 'dark'} paper"]
-    return Steps(photo, gray, ink, flat, mask, digit_mask, fitted, digit, dark, notes)
+    return Steps(photo, gray, ink, flat, mask, digit_mask, fitted, digit, dark)
 
 
 def original_pipeline(source: Source, percentile: float = 20) -> np.ndarray:

@@ -113,3 +113,16 @@ def dataset(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: 
     if shuffle:
         data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def fit_inputs(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = SEED) -> dict:
+    """Training-data arguments for ``model.fit``, fed as :func:`dataset` decides.
+
+    Returns ``{"x": dataset, "shuffle": False}`` (the dataset reshuffles itself
+    every epoch) with TensorFlow, ``{"x": x, "y": y, "batch_size": ...}``
+    (Keras batches and shuffles the arrays) without.
+    """
+    data = dataset(x, y, batch_size, shuffle=True, seed=seed)
+    if isinstance(data, tuple):
+        return {"x": x, "y": y, "batch_size": batch_size}
+    return {"x": data, "shuffle": False}

@@ -105,14 +105,9 @@ def fit(
         one value per epoch run) plus ``seconds``, each epoch's wall time.
     """
     log = EpochLog(epochs)
-    train_data = performance.dataset(splits.x_train, splits.y_train, batch_size, shuffle=True)
     val_data = performance.dataset(splits.x_val, splits.y_val, batch_size, shuffle=False)
-    if isinstance(train_data, tuple):  # no tf.data: Keras batches the arrays
-        train_kwargs = {"x": train_data[0], "y": train_data[1], "batch_size": batch_size}
-    else:  # the dataset reshuffles itself every epoch
-        train_kwargs = {"x": train_data, "shuffle": False}
     history = model.fit(
-        **train_kwargs,
+        **performance.fit_inputs(splits.x_train, splits.y_train, batch_size),
         epochs=epochs,
         validation_data=val_data,
         callbacks=[early_stopping(patience), reduce_lr_on_plateau(), log],

@@ -40,3 +40,14 @@ def test_dataset_batches_shuffles_and_keeps_pairs():
     assert sorted(ys) == list(range(10)) and not np.array_equal(ys, np.arange(10))
     plain = performance.dataset(x, y, batch_size=4, shuffle=False)
     assert np.array_equal(np.concatenate([np.asarray(by) for _, by in plain]), y)
+
+
+def test_fit_inputs_feed_a_shuffling_dataset():
+    x = np.arange(10, dtype=np.float32).reshape(10, 1)
+    y = np.arange(10)
+    inputs = performance.fit_inputs(x, y, batch_size=4)
+    assert set(inputs) == {"x", "shuffle"} and inputs["shuffle"] is False  # the dataset shuffles itself
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    history = model.fit(epochs=1, verbose=0, **inputs)
+    assert len(history.history["loss"]) == 1

@@ -19,6 +19,14 @@ def links(page: str) -> list[str]:
     return [unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
 
 
+def launch_link(name: str, host: str) -> str:
+    """The one link of a chapter page to ``host`` (Colab or Binder)."""
+    page = (HTML / f"{name}.html").read_text()
+    found = [h for h in links(page) if h.startswith(host)]
+    assert len(found) == 1, found
+    return found[0]
+
+
 def repo_parts():
     url = config()["repository"]["url"].rstrip("/")
     org, repo = url.split("/")[-2:]
@@ -28,11 +36,9 @@ def repo_parts():
 @pytest.mark.parametrize("name", chapter_files())
 def test_colab_opens_the_generated_notebook(name):
     org, repo, branch = repo_parts()
-    page = (HTML / f"{name}.html").read_text()
-    colab = [h for h in links(page) if h.startswith("https://colab.research.google.com/")]
-    assert len(colab) == 1, colab
-    m = re.fullmatch(rf"https://colab\.research\.google\.com/github/{org}/{repo}/blob/{branch}/(.+\.ipynb)", colab[0])
-    assert m, colab[0]
+    colab = launch_link(name, "https://colab.research.google.com/")
+    m = re.fullmatch(rf"https://colab\.research\.google\.com/github/{org}/{repo}/blob/{branch}/(.+\.ipynb)", colab)
+    assert m, colab
     assert m.group(1) == f"notebooks/{name}.ipynb"
     assert (ROOT / m.group(1)).is_file()
 
@@ -40,10 +46,7 @@ def test_colab_opens_the_generated_notebook(name):
 @pytest.mark.parametrize("name", chapter_files())
 def test_binder_opens_the_generated_notebook(name):
     org, repo, branch = repo_parts()
-    page = (HTML / f"{name}.html").read_text()
-    binder = [h for h in links(page) if h.startswith("https://mybinder.org/")]
-    assert len(binder) == 1, binder
-    url = urlparse(binder[0])
+    url = urlparse(launch_link(name, "https://mybinder.org/"))
     assert url.path == f"/v2/gh/{org}/{repo}/{branch}"
     (urlpath,) = parse_qs(url.query)["urlpath"]
     assert urlpath.startswith("tree/")
