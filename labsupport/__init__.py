@@ -2,17 +2,22 @@
 
 Modules
 -------
-profile      quick/full profiles, the seed, the hardware banner
+profile      quick/full profiles and the seed: how much the book trains
+hardware     which CPU and GPUs the Keras backend sees
+chapter      chapter start-up: seed, speed settings, the profile banner
 data         load, verify, scale and split MNIST
-models       the dense network, the CNN and the augmented CNN
-augment      the RandomAffine augmentation layer
-train        training with early stopping and a compact log
+models       the networks and their registry (MODELS): add a model here
+augment      the RandomAffine augmentation layer and the course's ranges
+train        the one training recipe: compile, fit with early stopping
 cache        the model cache shared by chapters
+inference    trained networks on images: probabilities and accuracy
+modelfile    loading a saved model file safely, with clear errors
 activations  every layer's output for one image
 plots        the course's figures
+performance  tf.data input and mixed precision: the speed choices
 timing       wall-clock timing of training on CPU and GPU
-performance  tf.data input and mixed precision: the speed choices, in one place
 digits       photo of a handwritten digit -> 28x28 MNIST-style image
+baseline     the course's first photo recipe, kept for comparison
 synthetic    synthetic digit photos for examples, tests and benchmarks
 ui           upload and drawing widgets for a live notebook
 """

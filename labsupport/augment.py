@@ -20,6 +20,11 @@ import math
 import keras
 from keras import ops
 
+#: The original course's augmentation ranges, in :class:`RandomAffine`'s terms:
+#: degrees of rotation, fraction of the size for shifts, degrees of shear, and
+#: the zoom factor's distance from 1.
+RANGES = {"rotation": 8.0, "shift": 0.08, "shear": 0.3, "zoom": 0.08}
+
 
 @keras.saving.register_keras_serializable(package="labsupport")
 class RandomAffine(keras.layers.Layer):
@@ -48,10 +53,10 @@ class RandomAffine(keras.layers.Layer):
 
     def __init__(
         self,
-        rotation: float = 8.0,
-        shift: float = 0.08,
-        shear: float = 0.3,
-        zoom: float = 0.08,
+        rotation: float = RANGES["rotation"],
+        shift: float = RANGES["shift"],
+        shear: float = RANGES["shear"],
+        zoom: float = RANGES["zoom"],
         fill_value: float = -1.0,
         seed: int | None = None,
         **kwargs,

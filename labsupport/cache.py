@@ -1,13 +1,16 @@
 """The model cache: each model is trained once and reused by later chapters.
 
-A chapter that teaches training (dense, CNN, augmentation) trains its model
-and stores it with :func:`save`. A chapter that only *uses* a model calls
-:func:`get_model`, which loads it from the cache, or trains it first if the
-cache has none (so every chapter also runs on its own, e.g. in Colab).
+A chapter that teaches training trains its model with
+:func:`labsupport.train.train_named` and stores it with :func:`save`. A
+chapter that only *uses* a model calls :func:`get_model`, which loads it from
+the cache, or trains it first if the cache has none (so every chapter also
+runs on its own, e.g. in Colab).
 
-Entries are keyed by the model's name, its architecture (the Keras config),
-the profile and the training recipe, so a change of any of them trains anew
-instead of loading a stale model.
+Entries are keyed by the model's registry entry (name, input format, epoch
+budget, architecture arguments), the source code of the module that builds
+it, the profile and the training recipe, so a change of any of them trains
+anew instead of loading a stale model. The key is computed without building
+a model.
 
 The cache lives in ``$LABSUPPORT_CACHE`` or, by default, ``~/.cache/labsupport/models``.
 """
@@ -15,8 +18,10 @@ The cache lives in ``$LABSUPPORT_CACHE`` or, by default, ``~/.cache/labsupport/m
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -38,24 +43,28 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "labsupport" / "models"
 
 
-def data_kind(name: str) -> str:
-    """Input format of a named model: ``"dense"`` or ``"cnn"``."""
-    return "dense" if name == "dense" else "cnn"
+def _builder_source(spec: models.ModelSpec) -> str:
+    """The source of the module that defines the builder (its code decides the architecture)."""
+    module = sys.modules.get(spec.build.__module__)
+    try:
+        return inspect.getsource(module) if module is not None else spec.build.__qualname__
+    except (OSError, TypeError):  # defined interactively: the builder's name is all we have
+        return spec.build.__qualname__
 
 
-def epochs_for(name: str, profile: Profile) -> int:
-    """Epoch budget of a named model under a profile."""
-    return profile.dense_epochs if name == "dense" else profile.cnn_epochs
-
-
-def model_key(name: str, model: keras.Model, profile: Profile) -> str:
-    """A short hash of everything that decides the trained weights."""
+def model_key(name: str, profile: Profile) -> str:
+    """A short hash of everything that decides a registered model's trained weights."""
+    spec = models.spec(name)
     recipe = {
-        "name": name,
-        "architecture": model.get_config(),
+        "name": spec.name,
+        "builder": f"{spec.build.__module__}.{spec.build.__qualname__}",
+        "builder_source": hashlib.sha256(_builder_source(spec).encode()).hexdigest(),
+        "architecture": dict(spec.architecture),
+        "inputs": spec.inputs,
+        "epochs": spec.epochs_for(profile),
         "profile": profile.as_dict(),
         "seed": SEED,
-        "learning_rate": models.LEARNING_RATE,
+        "learning_rate": train.LEARNING_RATE,
         "recipe": RECIPE_VERSION,
     }
     blob = json.dumps(recipe, sort_keys=True, default=str).encode()
@@ -65,8 +74,7 @@ def model_key(name: str, model: keras.Model, profile: Profile) -> str:
 def entry_path(name: str, profile: Profile, directory: Path | None = None) -> Path:
     """Where a named model for a profile is (or would be) cached."""
     directory = Path(directory) if directory is not None else cache_dir()
-    key = model_key(name, models.BUILDERS[name](), profile)
-    return directory / f"{name}-{profile.name}-{key}.keras"
+    return directory / f"{name}-{profile.name}-{model_key(name, profile)}.keras"
 
 
 def save(
@@ -81,9 +89,9 @@ def save(
     Parameters
     ----------
     model : keras.Model
-        Trained model built by ``models.BUILDERS[name]``.
+        Trained model of the registered architecture ``name``.
     name : str
-        Its name in :data:`labsupport.models.BUILDERS`.
+        Its key in :data:`labsupport.models.MODELS`.
     profile : Profile
         The profile it was trained under.
     history : dict, optional
@@ -95,8 +103,14 @@ def save(
     -------
     Path
         The ``.keras`` file written.
+
+    Raises
+    ------
+    ValueError
+        If the model is not of the registered architecture.
     """
-    if model_key(name, model, profile) != model_key(name, models.BUILDERS[name](), profile):
+    expected = models.spec(name).new()
+    if model.get_config() != expected.get_config():
         raise ValueError(f"model {model.name!r} does not have the architecture of {name!r}; not cached")
     path = entry_path(name, profile, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,16 +142,6 @@ def load(name: str, profile: Profile, directory: Path | None = None) -> tuple[ke
     return model, history
 
 
-def train_named(name: str, profile: Profile, arrays: data.Arrays | None = None) -> tuple[keras.Model, dict]:
-    """Train a named model with the course's recipe (no caching)."""
-    train.reseed()
-    arrays = arrays if arrays is not None else data.load_mnist()
-    splits = data.make_splits(arrays, data_kind(name), profile)
-    model = models.compile_classifier(models.BUILDERS[name]())
-    history = train.fit_profile(model, splits, profile, epochs_for(name, profile))
-    return model, history
-
-
 def get_model(
     name: str,
     profile: Profile,
@@ -148,9 +152,10 @@ def get_model(
 
     Parameters
     ----------
-    name : {"dense", "cnn", "augmented_cnn"}
+    name : str
+        A key of :data:`labsupport.models.MODELS`.
     profile : Profile
-    arrays : MNIST arrays, optional
+    arrays : Mnist, optional
         Used if training is needed; loaded with :func:`labsupport.data.load_mnist` otherwise.
     directory : path, optional
         Overrides :func:`cache_dir`.
@@ -159,13 +164,23 @@ def get_model(
     -------
     keras.Model
     """
-    if name not in models.BUILDERS:
-        raise ValueError(f"unknown model {name!r}; known: {sorted(models.BUILDERS)}")
+    models.spec(name)  # a clear error for an unknown name
     hit = load(name, profile, directory)
     if hit is not None:
         print(f"loaded the trained {name!r} model ({profile.name} profile) from the cache")
         return hit[0]
     print(f"no cached {name!r} model for the {profile.name} profile: training it now")
-    model, history = train_named(name, profile, arrays)
+    model, history = train.train_named(name, profile, arrays)
     save(model, name, profile, history, directory)
     return model
+
+
+def get_models(
+    profile: Profile,
+    arrays: data.Arrays | None = None,
+    directory: Path | None = None,
+) -> dict[str, keras.Model]:
+    """Every registered model, trained, by name (see :func:`get_model`)."""
+    if arrays is None and not all(entry_path(n, profile, directory).is_file() for n in models.MODELS):
+        arrays = data.load_mnist()  # load once for all the models that must be trained
+    return {name: get_model(name, profile, arrays, directory) for name in models.MODELS}

@@ -17,6 +17,7 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,7 +48,28 @@ HOW_TO_PROVIDE = (
     f"variable {MNIST_ENV} to its path."
 )
 
-Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+class Part(NamedTuple):
+    """Images and labels of one part of MNIST (unpacks as ``x, y``)."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+
+class Mnist(NamedTuple):
+    """MNIST as ``keras.datasets.mnist.load_data()`` returns it, with names.
+
+    Unpacks exactly like Keras's tuple, ``(x_train, y_train), (x_test, y_test) =
+    mnist``, and also reads as ``mnist.train.x`` or ``mnist.test.y``.
+    """
+
+    train: Part
+    test: Part
+
+
+#: What :func:`make_splits` accepts: a :class:`Mnist` or Keras's plain tuple.
+Arrays = Mnist | tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 class MnistError(RuntimeError):
@@ -113,7 +135,8 @@ def read_npz(path: str | os.PathLike, verify_hashes: bool = True) -> Arrays:
 
     Returns
     -------
-    ((x_train, y_train), (x_test, y_test))
+    Mnist
+        ``((x_train, y_train), (x_test, y_test))``, with names.
 
     Raises
     ------
@@ -135,7 +158,7 @@ def read_npz(path: str | os.PathLike, verify_hashes: bool = True) -> Arrays:
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
         raise MnistError(f"{path}: truncated or corrupt .npz archive ({e})") from e
     check_arrays(arrays, str(path), verify_hashes)
-    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    return Mnist(Part(arrays["x_train"], arrays["y_train"]), Part(arrays["x_test"], arrays["y_test"]))
 
 
 def load_mnist(path: str | os.PathLike | None = None, verify_hashes: bool = True) -> Arrays:
@@ -151,8 +174,8 @@ def load_mnist(path: str | os.PathLike | None = None, verify_hashes: bool = True
 
     Returns
     -------
-    ((x_train, y_train), (x_test, y_test))
-        uint8 arrays of shapes (60000, 28, 28), (60000,), (10000, 28, 28), (10000,).
+    Mnist
+        ``((x_train, y_train), (x_test, y_test))``: uint8 arrays of shapes (60000, 28, 28), (60000,), (10000, 28, 28), (10000,).
 
     Raises
     ------
@@ -172,7 +195,7 @@ def load_mnist(path: str | os.PathLike | None = None, verify_hashes: bool = True
         raise MnistError(f"MNIST is not cached and could not be downloaded ({e}). {HOW_TO_PROVIDE}") from e
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     check_arrays(arrays, "Keras cache (~/.keras/datasets/mnist.npz)", verify_hashes)
-    return (x_train, y_train), (x_test, y_test)
+    return Mnist(Part(x_train, y_train), Part(x_test, y_test))
 
 
 def dense_inputs(x: np.ndarray) -> np.ndarray:
@@ -203,6 +226,28 @@ def cnn_inputs(x: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x)
     return (2.0 * (x[..., np.newaxis] / 255.0) - 1.0).astype(np.float32)
+
+
+#: How each kind of model wants its pixels: a model's entry in
+#: :data:`labsupport.models.MODELS` names one of these.
+INPUT_FORMATS = {"dense": dense_inputs, "image": cnn_inputs}
+
+
+def model_inputs(x: np.ndarray, input_format: str) -> np.ndarray:
+    """Scale uint8 images for a model's input format (see :data:`INPUT_FORMATS`).
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, 28, 28), uint8
+    input_format : {"dense", "image"}
+
+    Returns
+    -------
+    ndarray, float32
+    """
+    if input_format not in INPUT_FORMATS:
+        raise ValueError(f"input format must be one of {sorted(INPUT_FORMATS)}, got {input_format!r}")
+    return INPUT_FORMATS[input_format](x)
 
 
 def train_val_split(
@@ -254,16 +299,16 @@ class Splits:
 
 
 def make_splits(
-    arrays: Arrays, kind: str, profile: Profile, seed: int = SEED
+    arrays: Arrays, input_format: str, profile: Profile, seed: int = SEED
 ) -> Splits:
     """Scale, split and (in the quick profile) subsample MNIST for a model.
 
     Parameters
     ----------
-    arrays : ((x_train, y_train), (x_test, y_test))
+    arrays : Mnist or ((x_train, y_train), (x_test, y_test))
         As returned by :func:`load_mnist`.
-    kind : {"dense", "cnn"}
-        Which input format: :func:`dense_inputs` or :func:`cnn_inputs`.
+    input_format : {"dense", "image"}
+        :func:`dense_inputs` or :func:`cnn_inputs` (see :data:`INPUT_FORMATS`).
     profile : Profile
         ``n_train`` and ``n_val`` cap the training and validation parts;
         the test set is always complete.
@@ -274,13 +319,10 @@ def make_splits(
     -------
     Splits
     """
-    scale = {"dense": dense_inputs, "cnn": cnn_inputs}
-    if kind not in scale:
-        raise ValueError(f"kind must be 'dense' or 'cnn', got {kind!r}")
     (x_train, y_train), (x_test, y_test) = arrays
-    x_tr, x_val, y_tr, y_val = train_val_split(scale[kind](x_train), y_train, seed=seed)
+    x_tr, x_val, y_tr, y_val = train_val_split(model_inputs(x_train, input_format), y_train, seed=seed)
     return Splits(
         x_tr[: profile.n_train], y_tr[: profile.n_train],
         x_val[: profile.n_val], y_val[: profile.n_val],
-        scale[kind](x_test), y_test,
+        model_inputs(x_test, input_format), y_test,
     )

@@ -20,9 +20,9 @@ small steps, each returning an image so that a chapter can show it:
 :func:`center_by_mass`  place in 28x28 with the centre of mass in the middle
 ======================  ===================================================
 
-:func:`preprocess` runs them all. :func:`original_pipeline` is the course's
-first recipe (resize the whole photo to 28x28, invert, stretch the contrast),
-kept for comparison.
+:func:`preprocess` runs them all. The course's first recipe, kept for
+comparison, is :func:`labsupport.baseline.original_pipeline`; feeding the
+result to the networks is :mod:`labsupport.inference`.
 
 Every problem with the input raises :class:`DigitImageError` with a message
 meant for the student.
@@ -80,53 +80,54 @@ def open_image(source: Source) -> Image.Image:
     if isinstance(source, np.ndarray):
         if source.ndim not in (2, 3) or source.size == 0:
             raise DigitImageError(f"expected an image array (h, w) or (h, w, channels), got shape {source.shape}")
-        image = Image.fromarray(np.clip(source, 0, 255).astype(np.uint8))
+        image, name = Image.fromarray(np.clip(source, 0, 255).astype(np.uint8)), "the image"
     elif isinstance(source, Image.Image):
-        image = source
+        image, name = source, "the image"
     else:
-        if isinstance(source, (bytes, bytearray)):
-            data = bytes(source)
-            name = "the upload"
-        else:
-            path = Path(source)
-            if not path.is_file():
-                raise DigitImageError(f"{path}: no such file")
-            if path.stat().st_size > MAX_BYTES:
-                raise DigitImageError(f"{path}: the file is over {MAX_BYTES // 1_000_000} MB; use a smaller photo")
-            data = path.read_bytes()
-            name = str(path)
-        if not data:
-            raise DigitImageError(f"{name} is empty (0 bytes)")
-        if len(data) > MAX_BYTES:
-            raise DigitImageError(f"{name} is over {MAX_BYTES // 1_000_000} MB; use a smaller photo")
-        try:
-            image = Image.open(io.BytesIO(data))
-        except UnidentifiedImageError as e:
-            raise DigitImageError(f"{name} is not an image file PIL can read (PNG, JPEG, ...)") from e
-        except Image.DecompressionBombError as e:
-            raise DigitImageError(
-                f"{name} claims a gigantic size, more than the {MAX_PIXELS // 1_000_000} megapixels "
-                "accepted; resize the photo first"
-            ) from e
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise DigitImageError(
-                f"{name} is {width}x{height} pixels, more than the {MAX_PIXELS // 1_000_000} megapixels "
-                "accepted; resize the photo first"
-            )
-        try:
-            image.load()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-            raise DigitImageError(f"{name} is damaged or truncated ({e})") from e
+        image, name = _open_file(source)
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise DigitImageError(f"the image is {width}x{height} pixels; resize it below {MAX_PIXELS // 1_000_000} megapixels")
+        raise DigitImageError(
+            f"{name} is {width}x{height} pixels, more than the {MAX_PIXELS // 1_000_000} megapixels "
+            "accepted; resize the photo first"
+        )
     if min(width, height) < MIN_SIDE:
-        raise DigitImageError(f"the image is only {width}x{height} pixels; a photo of a digit needs at least {MIN_SIDE}x{MIN_SIDE}")
+        raise DigitImageError(
+            f"{name} is only {width}x{height} pixels; a photo of a digit needs at least {MIN_SIDE}x{MIN_SIDE}"
+        )
+    try:
+        image.load()  # decoded only now, after the size check: no decompression bomb
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        raise DigitImageError(f"{name} is damaged or truncated ({e})") from e
     try:
         return ImageOps.exif_transpose(image)
     except Exception:  # a broken EXIF block: use the pixels as stored
         return image
+
+
+def _open_file(source: str | os.PathLike | bytes | bytearray) -> tuple[Image.Image, str]:
+    """Open (without decoding) a file or the bytes of an upload; returns the image and a name for messages."""
+    if isinstance(source, (bytes, bytearray)):
+        name, size = "the upload", len(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise DigitImageError(f"{path}: no such file")
+        name, size = str(path), path.stat().st_size
+    if size == 0:
+        raise DigitImageError(f"{name} is empty (0 bytes)")
+    if size > MAX_BYTES:
+        raise DigitImageError(f"{name} is over {MAX_BYTES // 1_000_000} MB; use a smaller photo")
+    data = bytes(source) if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+    try:
+        return Image.open(io.BytesIO(data)), name
+    except UnidentifiedImageError as e:
+        raise DigitImageError(f"{name} is not an image file PIL can read (PNG, JPEG, ...)") from e
+    except Image.DecompressionBombError as e:
+        raise DigitImageError(
+            f"{name} claims a gigantic size, more than the {MAX_PIXELS // 1_000_000} megapixels "
+            "accepted; resize the photo first"
+        ) from e
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:
@@ -367,8 +368,7 @@ def preprocess(source: Source) -> Steps:
     -------
     Steps
         ``steps.digit`` is the 28x28 uint8 image in MNIST's convention; feed it
-        to a model through :func:`labsupport.data.dense_inputs` or
-        :func:`labsupport.data.cnn_inputs`.
+        to the networks with :func:`labsupport.inference.predict`.
 
     Raises
     ------
@@ -385,67 +385,3 @@ def preprocess(source: Source) -> Steps:
     fitted = fit_box(flat, digit_mask)
     digit = center_by_mass(fitted)
     return Steps(photo, gray, ink, flat, mask, digit_mask, fitted, digit, dark)
-
-
-def original_pipeline(source: Source, percentile: float = 20) -> np.ndarray:
-    """The course's first recipe, for comparison (with its rescaling bug fixed).
-
-    Grayscale, bicubic resize of the *whole* photo to 28x28, invert, subtract
-    the 20th percentile, and divide by the maximum. No cropping, centring or
-    background removal.
-
-    Returns
-    -------
-    ndarray, shape (28, 28), uint8
-    """
-    image = open_image(source)
-    gray = Image.fromarray(np.round(to_grayscale(image) * 255).astype(np.uint8))
-    small = np.asarray(ImageOps.invert(gray.resize((FIELD, FIELD), Image.Resampling.BICUBIC)), dtype=np.float64)
-    small = np.clip(small - np.percentile(small, percentile), 0, 255)
-    peak = small.max()
-    scaled = small / peak if peak > 0 else small
-    return np.round(scaled * 255).astype(np.uint8)
-
-
-#: The course's three models, in the order the chapters train them.
-MODEL_NAMES = ("dense", "cnn", "augmented_cnn")
-
-
-def model_inputs(model, digits: np.ndarray) -> np.ndarray:
-    """Scale 28x28 uint8 digits to what a model expects (dense: flat [0, 1]; CNN: [-1, 1])."""
-    from .data import cnn_inputs, dense_inputs
-
-    digits = np.asarray(digits).reshape(-1, FIELD, FIELD)
-    return dense_inputs(digits) if len(model.input_shape) == 2 else cnn_inputs(digits)
-
-
-def predict(models: dict, digits: np.ndarray) -> dict[str, np.ndarray]:
-    """Class probabilities of each model for a batch of 28x28 uint8 digits.
-
-    Returns
-    -------
-    dict
-        Model name to an array of shape (n, 10).
-    """
-    return {name: np.asarray(m.predict(model_inputs(m, digits), verbose=0)) for name, m in models.items()}
-
-
-def labelled_files(folder: str | os.PathLike) -> list[tuple[Path, int]]:
-    """Images in a folder named ``<label>_<anything>.png|jpg|jpeg``, with their labels.
-
-    Raises
-    ------
-    DigitImageError
-        If the folder does not exist or holds no such file.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DigitImageError(f"{folder}: no such folder")
-    found = []
-    for path in sorted(folder.iterdir()):
-        label, sep, _ = path.stem.partition("_")
-        if path.suffix.lower() in (".png", ".jpg", ".jpeg") and sep and label.isdigit() and len(label) == 1:
-            found.append((path, int(label)))
-    if not found:
-        raise DigitImageError(f"{folder}: no images named like 7_photo.jpg (<label>_<anything>.png|jpg|jpeg)")
-    return found

@@ -1,41 +1,35 @@
-"""The course's three networks, built with Keras 3.
+"""The course's networks and the registry that says everything about them.
+
+:data:`MODELS` holds one :class:`ModelSpec` per network: its builder, the
+input format it wants, its epoch budget in each profile, whether it trains on
+augmented images and whether its chapter wants a GPU. Everything else (the
+training recipe, the model cache, inference on photos, the benchmarks, the
+Colab notebook generator) reads it.
+
+Adding a model is one entry: write a builder that returns an uncompiled
+``keras.Model`` starting with ``keras.Input``, then ::
+
+    register(ModelSpec("small_cnn", small_cnn, inputs="image",
+                       epochs={"quick": 4, "full": 20}, wants_gpu=True))
 
 Every model starts with ``keras.Input`` so that its layers have symbolic
-outputs: :mod:`labsupport.inspect` uses them to show what each layer computes.
+outputs: :mod:`labsupport.activations` uses them to show what each layer computes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 import keras
 from keras import layers
 
-from .augment import RandomAffine
-
-#: Learning rate of the original course, for every model.
-LEARNING_RATE = 0.005
+from .augment import RANGES, RandomAffine
+from .data import INPUT_FORMATS
+from .profile import Profile
 
 N_CLASSES = 10
-
-
-def compile_classifier(model: keras.Model, learning_rate: float = LEARNING_RATE) -> keras.Model:
-    """Compile for integer labels: Adam, sparse categorical cross-entropy, accuracy.
-
-    Parameters
-    ----------
-    model : keras.Model
-    learning_rate : float
-
-    Returns
-    -------
-    keras.Model
-        The same model, compiled.
-    """
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
 
 
 def dense_net(n_hidden: int = 512) -> keras.Model:
@@ -133,49 +127,97 @@ def augmented_cnn(**augmentation: float) -> keras.Model:
     )
 
 
-class ModelFileError(RuntimeError):
-    """A model file is missing, is not a Keras model, or may not be loaded safely."""
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the course knows about one of its networks.
 
-
-def load_model_file(path, safe_mode: bool = True) -> keras.Model:
-    """Load a saved Keras model with a clear error when that is not possible.
-
-    Parameters
+    Attributes
     ----------
-    path : path-like
-        A ``.keras`` file (or a legacy ``.h5`` file).
-    safe_mode : bool
-        Keep Keras's safe mode on (the default): a file that would run
-        arbitrary Python code when loaded (a ``Lambda`` layer) is refused.
-        Turn it off only for files you made yourself.
-
-    Returns
-    -------
-    keras.Model
-
-    Raises
-    ------
-    ModelFileError
+    name : str
+        Key in :data:`MODELS`, cache file names and chapter text.
+    build : callable
+        ``build(**architecture)`` returns a new, uncompiled model.
+    inputs : {"dense", "image"}
+        Input format, a key of :data:`labsupport.data.INPUT_FORMATS`.
+    epochs : mapping
+        Epoch budget (an upper bound: early stopping may end sooner) per
+        profile name.
+    augmented : bool
+        Trains on augmented images (its first layer is an augmentation layer,
+        active only in training).
+    wants_gpu : bool
+        Training it takes minutes on a CPU: a chapter that trains or uses it
+        asks Colab for a GPU runtime.
+    architecture : mapping
+        Keyword arguments of ``build``; part of the model cache's key.
+    title : str
+        How figures and tables name it.
     """
-    from pathlib import Path
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
-    if path.stat().st_size == 0:
-        raise ModelFileError(f"{path}: the file is empty")
-    try:
-        return keras.saving.load_model(path, safe_mode=safe_mode)
-    except ValueError as e:
-        if "safe_mode" in str(e) or "Lambda" in str(e):
-            raise ModelFileError(
-                f"{path}: refused in safe mode, the file contains Python code that loading would run "
-                "(a Lambda layer). Load it with safe_mode=False only if you trust whoever made it."
-            ) from e
-        raise ModelFileError(f"{path}: not a Keras model file Keras can read ({e})") from e
-    except Exception as e:  # zip errors, HDF5 errors, unknown layers, ...
-        raise ModelFileError(f"{path}: not a Keras model file Keras can read ({type(e).__name__}: {e})") from e
+    name: str
+    build: Callable[..., keras.Model]
+    inputs: str
+    epochs: Mapping[str, int]
+    augmented: bool = False
+    wants_gpu: bool = False
+    architecture: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if self.inputs not in INPUT_FORMATS:
+            raise ValueError(f"{self.name}: inputs must be one of {sorted(INPUT_FORMATS)}, got {self.inputs!r}")
+
+    def new(self) -> keras.Model:
+        """A new, uncompiled model of this architecture."""
+        return self.build(**self.architecture)
+
+    def epochs_for(self, profile: Profile) -> int:
+        """The epoch budget under a profile.
+
+        Raises
+        ------
+        ValueError
+            If the entry has no budget for the profile.
+        """
+        if profile.name not in self.epochs:
+            raise ValueError(
+                f"model {self.name!r} has no epoch budget for profile {profile.name!r}; "
+                f"it has one for {sorted(self.epochs)}"
+            )
+        return int(self.epochs[profile.name])
 
 
-#: Builders by name, for the model cache.
-BUILDERS = {"dense": dense_net, "cnn": cnn, "augmented_cnn": augmented_cnn}
+#: The registry: name -> :class:`ModelSpec`, in the order the chapters train them.
+MODELS: dict[str, ModelSpec] = {}
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    """Add a model to :data:`MODELS` (replacing one of the same name)."""
+    MODELS[spec.name] = spec
+    return spec
+
+
+def spec(name: str) -> ModelSpec:
+    """The registry entry of a model, with a clear error for an unknown name."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; known: {list(MODELS)}")
+    return MODELS[name]
+
+
+def build(name: str) -> keras.Model:
+    """A new, uncompiled model from the registry, e.g. ``build("cnn")``."""
+    return spec(name).new()
+
+
+register(ModelSpec(
+    "dense", dense_net, inputs="dense", epochs={"quick": 8, "full": 100},
+    architecture={"n_hidden": 512}, title="dense network",
+))
+register(ModelSpec(
+    "cnn", cnn, inputs="image", epochs={"quick": 4, "full": 20},
+    wants_gpu=True, title="CNN",
+))
+register(ModelSpec(
+    "augmented_cnn", augmented_cnn, inputs="image", epochs={"quick": 4, "full": 20},
+    augmented=True, wants_gpu=True, architecture=dict(RANGES), title="augmented CNN",
+))

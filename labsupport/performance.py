@@ -29,29 +29,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from .hardware import gpu_compute_capability
 from .profile import SEED
-
-
-def gpu_compute_capability() -> tuple[int, int] | None:
-    """Compute capability of the first GPU (e.g. (9, 0) for an H100), or None without one."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if not gpus:
-            return None
-        capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability")
-        return tuple(capability) if capability else None
-    if backend == "jax":
-        import jax
-
-        gpus = [d for d in jax.devices() if d.platform == "gpu"]
-        if not gpus:
-            return None
-        capability = getattr(gpus[0], "compute_capability", None)
-        return tuple(int(v) for v in str(capability).split(".")) if capability else (7, 0)
-    return None
 
 
 def wants_mixed_precision(capability: tuple[int, int] | None) -> bool:
@@ -64,7 +43,7 @@ def configure() -> dict[str, str]:
 
     Sets Keras's global dtype policy: ``mixed_float16`` on tensor-core GPUs,
     ``float32`` otherwise. Call before building models (chapters do, through
-    :func:`labsupport.profile.setup_chapter`).
+    :func:`labsupport.chapter.setup_chapter`).
 
     Returns
     -------

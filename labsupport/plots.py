@@ -1,4 +1,5 @@
-"""Figures of the course. Every function returns a :class:`CourseFigure`.
+"""Figures of the course. Every function returns a :class:`CourseFigure`,
+except :func:`model_diagram`, which returns Graphviz's picture of a model.
 
 Figures are built without ``pyplot``, so nothing is shown twice in a notebook
 and nothing piles up in memory: a chapter shows a figure by making it the
@@ -18,7 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from .digits import Steps
 from .profile import SEED
+from .timing import Timing
 
 
 class CourseFigure(Figure):
@@ -292,39 +295,65 @@ def layer_output(name: str, output: np.ndarray, max_maps: int = 64) -> CourseFig
     raise ValueError(f"cannot draw a layer output of shape {output.shape}")
 
 
+class TextNote:
+    """Plain text that shows itself as a preformatted block (a figure that could not be drawn)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return f"<pre class='labsupport-note'>{html.escape(self.text)}</pre>"
+
+
 def model_diagram(model, dpi: int = 60):
     """A block diagram of a Keras model with each layer's output shape.
 
-    Needs ``pydot`` and Graphviz's ``dot`` program.
+    Needs ``pydot`` and Graphviz's ``dot`` program. Without them the book
+    still builds: the result is then a :class:`TextNote` that says how to get
+    the diagram and lists the layers instead.
 
     Returns
     -------
-    IPython.display.Image
+    IPython.display.Image or TextNote
     """
     import shutil
 
+    if shutil.which("dot") is None:
+        return _diagram_missing(
+            model, "Graphviz's 'dot' program is not installed "
+            "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
+        )
     import keras
     from IPython.display import Image
 
-    if shutil.which("dot") is None:
-        raise RuntimeError(
-            "drawing a model needs Graphviz's 'dot' program: install it "
-            "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
-        )
-    graph = keras.utils.model_to_dot(model, show_shapes=True, show_layer_names=True, dpi=dpi)
-    # Keras asks for orthogonal edges, which makes some Graphviz versions abort
-    # ("Trapezoid-table overflow") on a long chain of layers; a plain chain
-    # looks the same with ordinary splines.
-    graph.set("splines", "spline")
-    return Image(data=graph.create(prog="dot", format="png"), format="png")
+    try:
+        graph = keras.utils.model_to_dot(model, show_shapes=True, show_layer_names=True, dpi=dpi)
+        # Keras asks for orthogonal edges, which makes some Graphviz versions abort
+        # ("Trapezoid-table overflow") on a long chain of layers; a plain chain
+        # looks the same with ordinary splines.
+        graph.set("splines", "spline")
+        return Image(data=graph.create(prog="dot", format="png"), format="png")
+    except Exception as e:  # pydot missing, dot crashing: the page must still build
+        return _diagram_missing(model, f"Graphviz could not draw it ({type(e).__name__}: {e})")
 
 
-def speed_bars(timings) -> CourseFigure:
+def _diagram_missing(model, why: str) -> TextNote:
+    lines = [f"[model diagram not drawn: {why}]", ""]
+    for layer in model.layers:
+        lines.append(f"{layer.name:<12} {type(layer).__name__:<20} -> {tuple(layer.output.shape[1:])}")
+    return TextNote("\n".join(lines))
+
+
+def speed_bars(timings: Sequence[Timing]) -> CourseFigure:
     """Bar chart of training speed (images per second) per device.
 
     Parameters
     ----------
-    timings : list of labsupport.timing.Timing
+    timings : sequence of Timing
+        From :func:`labsupport.timing.time_training`, one per device.
 
     Returns
     -------
@@ -344,14 +373,16 @@ def speed_bars(timings) -> CourseFigure:
     return fig
 
 
-def pipeline_steps(steps, old: np.ndarray | None = None, title: str = "") -> CourseFigure:
+def pipeline_steps(steps: Steps, old: np.ndarray | None = None, title: str = "") -> CourseFigure:
     """Every step of :func:`labsupport.digits.preprocess` for one photo, left to right.
 
     Parameters
     ----------
-    steps : labsupport.digits.Steps
+    steps : Steps
+        From :func:`labsupport.digits.preprocess`.
     old : ndarray, optional
-        The original pipeline's 28x28 result, drawn last for comparison.
+        The original recipe's 28x28 result (:func:`labsupport.baseline.original_pipeline`),
+        drawn last for comparison.
     title : str
 
     Returns

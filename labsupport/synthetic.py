@@ -153,7 +153,7 @@ def make_set(n_per_digit: int, seed: int) -> list[tuple[int, Image.Image]]:
 
 
 #: The sample photos of the "Your own digit" chapter: one trouble each.
-#: ``assets/make_sample_photos.py`` writes them to ``assets/samples/``.
+#: ``python -m tools.make_sample_photos`` writes them to ``assets/samples/``.
 SAMPLES = [
     (3, "uneven_light", dict(light=0.8, paper=(250, 250, 245), ink=(25, 25, 30), offset=(0.05, 0.0))),
     (7, "off_centre", dict(offset=(0.22, -0.2), digit_size=0.35, light=0.2)),

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from . import performance
+from .hardware import available_devices
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,6 @@ class Timing:
     @property
     def images_per_second(self) -> float:
         return self.images / self.seconds
-
-
-def available_devices() -> list[str]:
-    """``["CPU"]``, plus ``"GPU"`` when the Keras backend sees one."""
-    from .profile import gpu_names
-
-    return ["CPU", "GPU"] if gpu_names() else ["CPU"]
 
 
 @contextlib.contextmanager
@@ -177,46 +171,3 @@ def matmul_flops_per_second(n: int = 2048, repeats: int = 10) -> float:
     keras.ops.convert_to_numpy(c[0, 0])  # wait for the device
     seconds = time.perf_counter() - start
     return 2 * n**3 * repeats / seconds
-
-
-class CpuAugmentedBatches(keras.utils.PyDataset):
-    """Batches augmented the way the original course fed them: in Python, on the CPU.
-
-    ``ImageDataGenerator`` transformed one image at a time with SciPy and handed
-    NumPy batches to ``fit``. This reproduces that (same random rotation,
-    shift, shear and zoom ranges) to compare with augmentation as a layer.
-
-    Parameters
-    ----------
-    x : ndarray, shape (n, 28, 28, 1)
-    y : ndarray, shape (n,)
-    batch_size : int
-    seed : int
-    """
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int = 128, seed: int = 0, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.x, self.y, self.batch_size = x, y, batch_size
-        self.rng = np.random.default_rng(seed)
-
-    def __len__(self) -> int:
-        return int(np.ceil(len(self.x) / self.batch_size))
-
-    def transform(self, image: np.ndarray) -> np.ndarray:
-        from scipy import ndimage
-
-        rng = self.rng
-        theta = np.deg2rad(rng.uniform(-8, 8))
-        shear = np.deg2rad(rng.uniform(-0.3, 0.3))
-        zx, zy = rng.uniform(0.92, 1.08, 2)
-        ty, tx = rng.uniform(-0.08, 0.08, 2) * image.shape[:2]
-        c, s = np.cos(theta), np.sin(theta)
-        matrix = np.array([[c, -s], [s, c]]) @ np.array([[1, -np.sin(shear)], [0, np.cos(shear)]]) @ np.diag([zx, zy])
-        centre = (np.array(image.shape[:2]) - 1) / 2
-        offset = centre - matrix @ centre + [ty, tx]
-        return ndimage.affine_transform(image[..., 0], matrix, offset=offset, order=1, cval=-1.0)[..., None]
-
-    def __getitem__(self, index: int):
-        part = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        batch = np.stack([self.transform(img) for img in self.x[part]]).astype(np.float32)
-        return batch, self.y[part]

@@ -1,4 +1,11 @@
-"""Training with early stopping and a compact, one-line-per-epoch log."""
+"""The course's one training recipe, and its parts.
+
+:func:`train_named` is the recipe every model of :data:`labsupport.models.MODELS`
+is trained with, in the chapters and by the model cache alike: seed, prepare
+the data in the model's input format, build, compile (:func:`compile_classifier`),
+and :func:`fit` with a learning-rate schedule and early stopping, one log line
+per epoch.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,33 @@ import time
 import keras
 import numpy as np
 
-from . import performance
+from . import data, models, performance
 from .data import Splits
-from .profile import SEED, Profile
+from .profile import Profile, seed_everything
+
+#: Learning rate of the original course, for every model.
+LEARNING_RATE = 0.005
+
+
+def compile_classifier(model: keras.Model, learning_rate: float = LEARNING_RATE) -> keras.Model:
+    """Compile for integer labels: Adam, sparse categorical cross-entropy, accuracy.
+
+    Parameters
+    ----------
+    model : keras.Model
+    learning_rate : float
+
+    Returns
+    -------
+    keras.Model
+        The same model, compiled.
+    """
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -89,7 +120,7 @@ def fit(
     Parameters
     ----------
     model : keras.Model
-        Compiled (see :func:`labsupport.models.compile_classifier`).
+        Compiled (see :func:`compile_classifier`).
     splits : Splits
         Training and validation arrays.
     epochs : int
@@ -130,18 +161,35 @@ def fit_profile(
     return fit(model, splits, epochs=epochs, batch_size=profile.batch_size, patience=profile.patience)
 
 
-def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Class probabilities and the most likely class for each sample.
+def train_named(
+    name: str, profile: Profile, arrays: data.Arrays | None = None
+) -> tuple[keras.Model, dict[str, list[float]]]:
+    """Train a registered model with the course's recipe (no caching).
+
+    Seeds everything (:func:`labsupport.profile.seed_everything`), makes the
+    splits in the model's input format, builds and compiles the model, and
+    fits it for at most the model's epoch budget under ``profile``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`labsupport.models.MODELS`.
+    profile : Profile
+    arrays : Mnist, optional
+        Loaded with :func:`labsupport.data.load_mnist` when not given.
 
     Returns
     -------
-    probabilities : ndarray, shape (n, 10)
-    labels : ndarray, shape (n,)
+    model : keras.Model
+        Trained, with the best epoch's weights.
+    history : dict
+        As from :func:`fit`.
     """
-    probs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-    return probs, probs.argmax(axis=-1)
-
-
-def reseed(seed: int = SEED) -> None:
-    """Reset Python's, NumPy's and the backend's random generators."""
-    keras.utils.set_random_seed(seed)
+    spec = models.spec(name)
+    seed_everything()
+    arrays = arrays if arrays is not None else data.load_mnist()
+    splits = data.make_splits(arrays, spec.inputs, profile)
+    model = compile_classifier(spec.new())
+    print(f"training {name!r} for at most {spec.epochs_for(profile)} epochs ({profile.name} profile)")
+    history = fit_profile(model, splits, profile, spec.epochs_for(profile))
+    return model, history

@@ -2,13 +2,13 @@
 
 Run from the repository root::
 
-    python assets/make_sample_photos.py                       # the samples the book shows
-    python assets/make_sample_photos.py --out DIR --per-digit 10 --seed 7   # a benchmark set
+    python -m tools.make_sample_photos                        # the samples the book shows
+    python -m tools.make_sample_photos --out DIR --per-digit 10 --seed 7   # a benchmark set
 
 The photos are synthetic (see labsupport/synthetic.py): pen strokes drawn on
 tinted or ruled paper, with uneven light, off-centre digits, thin and thick
 pens, perspective, blur, noise and JPEG compression. Files are named
-``<label>_<description>.png`` as benchmarks/own_digits.py expects.
+``<label>_<description>.png`` as tools/benchmarks/own_digits.py expects.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pathlib import Path
 
 from labsupport import synthetic
 
-HERE = Path(__file__).resolve().parent
+#: Where the chapter's samples live.
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "samples"
+
 
 def write_samples(out: Path) -> list[Path]:
     """The chapter's samples (labsupport.synthetic.SAMPLES) as PNG files."""
@@ -31,6 +33,7 @@ def write_samples(out: Path) -> list[Path]:
 
 
 def write_set(out: Path, per_digit: int, seed: int) -> list[Path]:
+    """``per_digit`` photos of each digit, as JPEG files named ``<label>_synthetic_NNNN.jpg``."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for i, (label, image) in enumerate(synthetic.make_set(per_digit, seed)):
@@ -42,7 +45,7 @@ def write_set(out: Path, per_digit: int, seed: int) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE / "samples")
+    parser.add_argument("--out", type=Path, default=SAMPLES_DIR)
     parser.add_argument("--per-digit", type=int, default=0, help="make a set of this many photos per digit")
     parser.add_argument("--seed", type=int, default=7, help="seed of a --per-digit set")
     args = parser.parse_args()

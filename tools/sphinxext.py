@@ -12,7 +12,7 @@ sphinx-book-theme points launch buttons at the page's source. For a MyST
 jupytext). This extension runs after the theme has built the buttons and
 swaps the source path in the Colab and Binder URLs for the chapter's
 generated notebook, ``notebooks/<page>.ipynb`` (see
-:mod:`coursebook.notebooks`). Pages without a generated notebook keep the
+:mod:`tools.notebooks`). Pages without a generated notebook keep the
 theme's links. The theme's own download menu already offers the executed
 ``.ipynb``.
 
@@ -31,7 +31,8 @@ cache folder named after both (``_build/.jupyter_cache/<profile>-<hash>``): a
 change to labsupport, or another profile, executes every chapter again; an
 unchanged book executes nothing.
 
-Enabled in ``_config.yml`` under ``sphinx: extra_extensions``.
+Enabled in ``_config.yml`` under ``sphinx: local_extensions`` (which puts the
+repository root on Sphinx's path, so ``tools`` need not be installed).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .notebooks import NOTEBOOK_DIR
+from tools.notebooks import NOTEBOOK_DIR
 
 #: Button icons that identify the theme's launch buttons.
 _ICONS = {"colab": "logo_colab.png", "binder": "logo_binder.svg"}

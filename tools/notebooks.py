@@ -6,43 +6,31 @@ Colab cannot open a MyST ``.md`` file, so every chapter also exists as a plain
 - the same cells as the chapter, without outputs;
 - a first cell that installs ``labsupport`` (from the repository and
   branch in ``_config.yml``) only when it is not importable, i.e. in Colab;
-- Colab metadata asking for a GPU for chapters that train or use a CNN.
+- Colab metadata asking for a GPU for chapters that use a model whose entry
+  in :data:`labsupport.models.MODELS` says it wants one.
 
-Run ``python -m coursebook.notebooks`` after editing a chapter;
-``python -m coursebook.notebooks --check`` (and the test suite) fails when a
+Run ``python -m tools.notebooks`` after editing a chapter;
+``python -m tools.notebooks --check`` (and the test suite) fails when a
 committed notebook differs from what the sources give.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import ast
 import sys
 from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.toc import ROOT, book_dir, chapters, load_config
 
 #: Folder of the generated notebooks, relative to the repository root.
 NOTEBOOK_DIR = "notebooks"
 
-#: A chapter that builds a CNN to train it (``models.cnn()``, not ``models.cnn().get_layer``)
-#: or takes one from the model cache (which trains it when empty) wants a GPU.
-_CNN_PATTERN = re.compile(r"""models\.(cnn|augmented_cnn)\(\)(?!\.)|get_model\(\s*["'](cnn|augmented_cnn)["']""")
-
-
-def load_config(root: Path = ROOT) -> dict:
-    """The book's ``_config.yml``."""
-    return yaml.safe_load((root / "_config.yml").read_text())
-
-
-def chapters(root: Path = ROOT) -> list[str]:
-    """Chapter names in table-of-contents order (the intro page is no notebook)."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    return [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+#: Calls that use every registered model (no name in the code).
+_ALL_MODELS_CALLS = {"get_models"}
 
 
 def install_url(config: dict) -> str:
@@ -65,9 +53,35 @@ except ImportError:
     )'''
 
 
+def models_used(notebook: nbformat.NotebookNode) -> set[str]:
+    """The registered models a chapter's code names.
+
+    Chapters name models by their registry key (``models.build("cnn")``,
+    ``cache.get_model("cnn", profile)``, ``train.train_named("cnn", ...)``):
+    every string constant in the code that is a key of
+    :data:`labsupport.models.MODELS` counts, and a call of
+    ``cache.get_models`` counts as all of them.
+    """
+    from labsupport.models import MODELS
+
+    used: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in MODELS:
+                used.add(node.value)
+            elif isinstance(node, ast.Attribute) and node.attr in _ALL_MODELS_CALLS:
+                used.update(MODELS)
+    return used
+
+
 def needs_gpu(notebook: nbformat.NotebookNode) -> bool:
-    """Whether a chapter trains or uses a CNN (Colab then asks for a GPU runtime)."""
-    return any(_CNN_PATTERN.search(cell.source) for cell in notebook.cells if cell.cell_type == "code")
+    """Whether a chapter uses a model that wants a GPU (Colab then asks for a GPU runtime)."""
+    from labsupport.models import MODELS
+
+    return any(MODELS[name].wants_gpu for name in models_used(notebook))
 
 
 def make_notebook(source: Path, config: dict) -> nbformat.NotebookNode:
@@ -126,7 +140,7 @@ def generate(root: Path = ROOT, check: bool = False) -> list[Path]:
     for name in chapters(root):
         target = out_dir / f"{name}.ipynb"
         expected.add(target.name)
-        text = render(make_notebook(root / config["repository"]["path_to_book"] / f"{name}.md", config))
+        text = render(make_notebook(book_dir(root, config) / f"{name}.md", config))
         if check:
             if not target.is_file() or target.read_text() != text:
                 touched.append(target)
@@ -150,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = generate(check=args.check)
     if args.check:
         for path in paths:
-            print(f"out of date: {path.relative_to(ROOT)}  (run: python -m coursebook.notebooks)")
+            print(f"out of date: {path.relative_to(ROOT)}  (run: python -m tools.notebooks)")
         return 1 if paths else 0
     for path in paths:
         print(f"wrote {path.relative_to(ROOT)}")
