@@ -77,6 +77,24 @@ def entry_path(name: str, profile: Profile, directory: Path | None = None) -> Pa
     return directory / f"{name}-{profile.name}-{model_key(name, profile)}.keras"
 
 
+def _architecture(model: keras.Model) -> str:
+    """The model's Keras config as canonical JSON, without names.
+
+    Names are left out (Keras numbers unnamed layers ``dense_1``, ``dense_2``,
+    ... per session) and JSON makes a freshly built model and one loaded from
+    a file (tuples there, lists here) compare equal.
+    """
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "name"}
+        if isinstance(value, (list, tuple)):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(model.get_config()), sort_keys=True, default=str)
+
+
 def save(
     model: keras.Model,
     name: str,
@@ -109,8 +127,7 @@ def save(
     ValueError
         If the model is not of the registered architecture.
     """
-    expected = models.spec(name).new()
-    if model.get_config() != expected.get_config():
+    if _architecture(model) != _architecture(models.spec(name).new()):
         raise ValueError(f"model {model.name!r} does not have the architecture of {name!r}; not cached")
     path = entry_path(name, profile, directory)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -123,7 +123,7 @@ def check_arrays(arrays: dict[str, np.ndarray], source: str, verify_hashes: bool
             )
 
 
-def read_npz(path: str | os.PathLike, verify_hashes: bool = True) -> Arrays:
+def read_npz(path: str | os.PathLike, verify_hashes: bool = True) -> Mnist:
     """Read and check an ``mnist.npz`` file.
 
     Parameters
@@ -161,7 +161,7 @@ def read_npz(path: str | os.PathLike, verify_hashes: bool = True) -> Arrays:
     return Mnist(Part(arrays["x_train"], arrays["y_train"]), Part(arrays["x_test"], arrays["y_test"]))
 
 
-def load_mnist(path: str | os.PathLike | None = None, verify_hashes: bool = True) -> Arrays:
+def load_mnist(path: str | os.PathLike | None = None, verify_hashes: bool = True) -> Mnist:
     """Load MNIST as ``keras.datasets.mnist.load_data()`` does, offline if a file is given.
 
     Parameters
@@ -213,7 +213,7 @@ def dense_inputs(x: np.ndarray) -> np.ndarray:
     return (x.reshape(x.shape[0], -1) / 255.0).astype(np.float32)
 
 
-def cnn_inputs(x: np.ndarray) -> np.ndarray:
+def image_inputs(x: np.ndarray) -> np.ndarray:
     """Add a channel axis and scale pixels to [-1, 1], the CNN's input.
 
     Parameters
@@ -230,7 +230,7 @@ def cnn_inputs(x: np.ndarray) -> np.ndarray:
 
 #: How each kind of model wants its pixels: a model's entry in
 #: :data:`labsupport.models.MODELS` names one of these.
-INPUT_FORMATS = {"dense": dense_inputs, "image": cnn_inputs}
+INPUT_FORMATS = {"dense": dense_inputs, "image": image_inputs}
 
 
 def model_inputs(x: np.ndarray, input_format: str) -> np.ndarray:
@@ -308,7 +308,7 @@ def make_splits(
     arrays : Mnist or ((x_train, y_train), (x_test, y_test))
         As returned by :func:`load_mnist`.
     input_format : {"dense", "image"}
-        :func:`dense_inputs` or :func:`cnn_inputs` (see :data:`INPUT_FORMATS`).
+        :func:`dense_inputs` or :func:`image_inputs` (see :data:`INPUT_FORMATS`).
     profile : Profile
         ``n_train`` and ``n_val`` cap the training and validation parts;
         the test set is always complete.

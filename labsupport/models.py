@@ -90,7 +90,7 @@ def cnn_layers() -> list[layers.Layer]:
 
 
 def cnn() -> keras.Model:
-    """The course's convolutional network (inputs from :func:`labsupport.data.cnn_inputs`).
+    """The course's convolutional network (inputs from :func:`labsupport.data.image_inputs`).
 
     Returns
     -------

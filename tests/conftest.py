@@ -1,14 +1,25 @@
-"""Shared fixtures: small synthetic MNIST-like arrays, so unit tests need no real data."""
+"""Shared fixtures: small synthetic MNIST-like arrays, so unit tests need no real data.
+
+Test layout: ``tests/unit/test_<module>.py`` tests one module of labsupport;
+``tests/repo/`` checks the repository (layout, generated notebooks, workflows,
+packaging, imports, site tooling); ``tests/site/`` checks the built site.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The repository root on the path: the site tooling in tools/ is a plain
+# package run from the root, not installed (only labsupport is).
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture

@@ -12,7 +12,10 @@ import shutil
 import pytest
 
 import browser
-from layout import BOOK, HTML, chapter_files
+from tools.toc import book_dir, chapters
+
+BOOK = book_dir()
+HTML = BOOK / "_build" / "html"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("REQUIRE_BUILD") != "1",
@@ -27,7 +30,7 @@ def site():
         yield driver, base
 
 
-@pytest.mark.parametrize("name", chapter_files())
+@pytest.mark.parametrize("name", chapters())
 def test_chapter_page_reads_well(site, name):
     driver, base = site
     problems = browser.check_page(driver, base, name, screenshot_dir=SCREENSHOTS)
@@ -53,7 +56,7 @@ def test_search_finds_convolution(site):
 def test_the_checks_catch_a_broken_page(site, tmp_path):
     """The same checks on a copy of a chapter with a broken image and a script error."""
     driver, _ = site
-    name = chapter_files()[0]
+    name = chapters()[0]
     broken = tmp_path / "html"
     shutil.copytree(HTML, broken)
     page = (broken / f"{name}.html").read_text()
@@ -72,7 +75,7 @@ def test_figures_stay_readable_in_the_dark_theme(site):
     (Model diagrams are Graphviz PNGs with a white background of their own.)
     """
     driver, base = site
-    name = chapter_files()[0]
+    name = chapters()[0]
     driver.get(base + f"{name}.html")
     driver.execute_script("localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');")
     driver.get(base + f"{name}.html")

@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from layout import HTML, toc_files
+from tools.toc import book_dir, chapters, toc_files
+
+HTML = book_dir() / "_build" / "html"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("REQUIRE_BUILD") != "1",
@@ -21,7 +23,7 @@ def test_page_exists(name):
     assert (HTML / f"{name}.html").is_file(), f"{name}.html is missing from {HTML}"
 
 
-@pytest.mark.parametrize("name", toc_files()[1:])
+@pytest.mark.parametrize("name", chapters())
 def test_chapter_has_executed_outputs(name):
     page = (HTML / f"{name}.html").read_text()
     assert "labsupport-banner" in page, "profile/hardware banner missing"

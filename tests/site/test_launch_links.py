@@ -7,7 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from layout import HTML, ROOT, chapter_files, config
+from tools.toc import ROOT, book_dir, chapters, load_config
+
+HTML = book_dir() / "_build" / "html"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("REQUIRE_BUILD") != "1",
@@ -28,12 +30,12 @@ def launch_link(name: str, host: str) -> str:
 
 
 def repo_parts():
-    url = config()["repository"]["url"].rstrip("/")
+    url = load_config()["repository"]["url"].rstrip("/")
     org, repo = url.split("/")[-2:]
-    return org, repo, config()["repository"]["branch"]
+    return org, repo, load_config()["repository"]["branch"]
 
 
-@pytest.mark.parametrize("name", chapter_files())
+@pytest.mark.parametrize("name", chapters())
 def test_colab_opens_the_generated_notebook(name):
     org, repo, branch = repo_parts()
     colab = launch_link(name, "https://colab.research.google.com/")
@@ -43,7 +45,7 @@ def test_colab_opens_the_generated_notebook(name):
     assert (ROOT / m.group(1)).is_file()
 
 
-@pytest.mark.parametrize("name", chapter_files())
+@pytest.mark.parametrize("name", chapters())
 def test_binder_opens_the_generated_notebook(name):
     org, repo, branch = repo_parts()
     url = urlparse(launch_link(name, "https://mybinder.org/"))
@@ -54,7 +56,7 @@ def test_binder_opens_the_generated_notebook(name):
     assert (ROOT / "binder" / "postBuild").is_file() and (ROOT / "binder" / "apt.txt").is_file()
 
 
-@pytest.mark.parametrize("name", chapter_files())
+@pytest.mark.parametrize("name", chapters())
 def test_download_offers_the_executed_notebook(name):
     page = (HTML / f"{name}.html").read_text()
     downloads = [h for h in links(page) if h.endswith(".ipynb") and not h.startswith("http")]

@@ -398,17 +398,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n3. augmented training: augmentation layer + tf.data vs the original feeding")
     n_feed, feedings = time_feedings(arrays, profile, args.images, args.repeats)
     ours, original = summarize(feedings["ours"]), summarize(feedings["original"])
-    print(f"   {n_feed} images, s/epoch median [min-max]:")
-    print(f"   ours     ({AUGMENTED}, augmentation layer, tf.data)   {ours.format()}")
-    print(f"   original ({PLAIN}, NumPy batches augmented per image)  {original.format()}")
+    sides = {
+        f"ours ({AUGMENTED}: augmentation layer, tf.data)": ours,
+        f"original ({PLAIN}: NumPy batches augmented per image)": original,
+    }
+    label_width = max(len(label) for label in sides) + 2
+    print(f"   {str(n_feed) + ' images per epoch':<{label_width}}{'s/epoch [min-max]':>20}")
+    for label, seconds in sides.items():
+        print(f"   {label:<{label_width}}{seconds.format():>20}")
     rounds = summarize(paired_ratios(feedings["original"], feedings["ours"]))
-    print(f"   original/ours per round: {rounds.format()}")
+    print(f"   {'original/ours, round by round':<{label_width}}{rounds.format():>20}")
 
     print("\n4. training FLOP/s against the fastest float32 matrix product on this machine")
     measured = measure_ceiling(ceiling_sources())
+    source_width = max(len(source) for source in measured) + 2
     for source, values in measured.items():
         s = summarize(values)
-        print(f"   {source:<44} best {s.high / 1e9:8.1f} GFLOP/s (median {s.median / 1e9:.1f}, {s.n} runs)")
+        print(f"   {source:<{source_width}}best {s.high / 1e9:8.1f} GFLOP/s "
+              f"(median {s.median / 1e9:.1f}, {s.n} runs)")
     source, ceiling = pick_ceiling(measured)
     print(f"   ceiling: {source}, {ceiling / 1e9:.1f} GFLOP/s (its best run)")
     if "float16" in setup["precision"]:
@@ -419,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"\naugmented-epoch speedup vs original feeding: {original.median / ours.median:.2f}x")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from layout import ROOT
+from tools.toc import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 

@@ -1,10 +1,12 @@
+"""labsupport.data: loading, verifying, scaling and splitting MNIST."""
+
 import hashlib
 
 import numpy as np
 import pytest
 
 from labsupport import data
-from labsupport.profile import PROFILES
+from labsupport.profile import Profile
 
 
 def test_read_small_file_without_hash_check(tiny_npz, tiny_arrays):
@@ -105,10 +107,10 @@ def test_dense_inputs_flat_and_in_unit_range():
     assert out.min() == 0.0 and out.max() == 1.0
 
 
-def test_cnn_inputs_have_a_channel_and_range_minus_one_to_one():
+def test_image_inputs_have_a_channel_and_range_minus_one_to_one():
     x = np.zeros((3, 28, 28), np.uint8)
     x[:, 0, 0] = 255
-    out = data.cnn_inputs(x)
+    out = data.image_inputs(x)
     assert out.shape == (3, 28, 28, 1) and out.dtype == np.float32
     assert out.min() == -1.0 and out.max() == 1.0
 
@@ -139,14 +141,38 @@ def test_split_rejects_bad_arguments():
 
 
 def test_make_splits_applies_the_profile(tiny_arrays):
-    profile = PROFILES["quick"].__class__("t", n_train=50, n_val=7, dense_epochs=1, cnn_epochs=1)
-    s = data.make_splits(tiny_arrays, "cnn", profile)
+    profile = Profile("t", n_train=50, n_val=7)
+    s = data.make_splits(tiny_arrays, "image", profile)
     assert s.x_train.shape == (50, 28, 28, 1) and s.y_train.shape == (50,)
     assert s.x_val.shape == (7, 28, 28, 1)
     assert s.x_test.shape == (30, 28, 28, 1)  # the test set is never cut
     assert "train" in s.describe()
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(ValueError, match=r"input format must be one of \['dense', 'image'\], got 'rnn'"):
         data.make_splits(tiny_arrays, "rnn", profile)
+
+
+def test_make_splits_in_the_dense_format_and_from_a_loaded_file(tiny_npz):
+    s = data.make_splits(data.read_npz(tiny_npz, verify_hashes=False), "dense", Profile("t", None, None))
+    assert s.x_train.shape == (100, 784) and s.x_val.shape == (20, 784) and s.x_test.shape == (30, 784)
+    assert s.x_train.min() >= 0.0 and s.x_train.max() <= 1.0
+
+
+def test_loaded_mnist_unpacks_like_keras_and_has_names(tiny_npz, tiny_arrays):
+    mnist = data.read_npz(tiny_npz, verify_hashes=False)
+    assert isinstance(mnist, data.Mnist) and isinstance(mnist.train, data.Part)
+    (x_train, y_train), (x_test, y_test) = mnist
+    assert x_train is mnist.train.x and y_train is mnist.train.y
+    assert x_test is mnist.test.x and y_test is mnist.test.y
+    np.testing.assert_array_equal(mnist.test.x, tiny_arrays[1][0])
+
+
+def test_model_inputs_for_each_input_format():
+    x = np.zeros((2, 28, 28), np.uint8)
+    assert set(data.INPUT_FORMATS) == {"dense", "image"}
+    np.testing.assert_array_equal(data.model_inputs(x, "dense"), data.dense_inputs(x))
+    np.testing.assert_array_equal(data.model_inputs(x, "image"), data.image_inputs(x))
+    with pytest.raises(ValueError, match="input format must be one of"):
+        data.model_inputs(x, "cnn")  # the old name of the image format
 
 
 @pytest.mark.realdata

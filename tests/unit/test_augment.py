@@ -1,7 +1,9 @@
+"""labsupport.augment: the RandomAffine augmentation layer."""
+
 import keras
 import numpy as np
 
-from labsupport import activations, augment, models
+from labsupport import augment
 
 
 def digit_batch(n=8):
@@ -55,20 +57,9 @@ def test_random_affine_serializes(tmp_path):
     assert loaded.get_layer("aug").get_config()["rotation"] == 5.0
 
 
-def test_layer_outputs_cover_every_layer():
-    model = models.cnn()
-    outs = activations.layer_outputs(model, digit_batch(1))
-    assert [name for name, _ in outs] == [layer.name for layer in model.layers]
-    shapes = dict((name, out.shape) for name, out in outs)
-    assert shapes["conv1"] == (1, 26, 26, 32) and shapes["pool4"] == (1, 4, 4, 64)
-    assert shapes["flatten"] == (1, 1024) and shapes["softmax"] == (1, 10)
-    np.testing.assert_allclose(outs[-1][1].sum(), 1.0, rtol=1e-5)
-    # the last output is the model's own prediction
-    np.testing.assert_allclose(outs[-1][1], np.asarray(model(digit_batch(1))), atol=1e-5)
-
-
-def test_layer_slider_builds_a_widget():
-    outs = activations.layer_outputs(models.cnn(), digit_batch(1))
-    widget = activations.layer_slider(outs)
-    slider = widget.children[0].children[0]
-    assert slider.max == len(outs) - 1
+def test_ranges_are_the_original_course_settings_and_the_defaults():
+    # ImageDataGenerator(rotation_range=8, width/height_shift_range=0.08, shear_range=0.3, zoom_range=0.08)
+    assert augment.RANGES == {"rotation": 8.0, "shift": 0.08, "shear": 0.3, "zoom": 0.08}
+    config = augment.RandomAffine().get_config()
+    assert {k: config[k] for k in augment.RANGES} == augment.RANGES
+    assert config["fill_value"] == -1.0  # the background of inputs in [-1, 1]

@@ -2,7 +2,9 @@
 
 import re
 
-from layout import BOOK, ROOT, config, toc_files
+from tools.toc import ROOT, book_dir, chapters, load_config, toc_files
+
+BOOK = book_dir()
 
 
 def test_book_folder_links_to_the_root_config_and_toc():
@@ -11,6 +13,15 @@ def test_book_folder_links_to_the_root_config_and_toc():
         link = BOOK / name
         assert link.is_symlink(), f"book/{name} should be a link to ../{name}"
         assert link.resolve() == (ROOT / name).resolve()
+
+
+def test_the_book_folder_is_book():
+    assert BOOK == ROOT / "book"
+
+
+def test_chapters_are_the_toc_without_the_intro():
+    assert toc_files()[0] == "intro" and chapters() == toc_files()[1:]
+    assert chapters() == sorted(chapters())  # NN_name: the file order is the reading order
 
 
 def test_every_toc_entry_has_a_source():
@@ -24,14 +35,14 @@ def test_every_chapter_source_is_in_the_toc():
 
 
 def test_chapters_are_executable_myst_notebooks_using_labsupport():
-    for name in toc_files()[1:]:
+    for name in chapters():
         text = (BOOK / f"{name}.md").read_text()
         assert "format_name: myst" in text and "```{code-cell}" in text, name
         assert "setup_chapter()" in text, f"{name} does not show the profile banner"
 
 
 def test_build_fails_on_cell_errors():
-    cfg = config()
+    cfg = load_config()
     assert cfg["execute"]["execute_notebooks"] in ("force", "cache")
     assert cfg["sphinx"]["config"]["nb_execution_raise_on_error"] is True
     assert cfg["execute"]["timeout"] >= 3600  # full-profile training cells are long

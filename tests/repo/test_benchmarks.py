@@ -1,0 +1,302 @@
+"""The benchmark scripts in tools/benchmarks: their pure helpers and their plumbing.
+
+No assertion here depends on how fast anything runs: the timing helpers are
+driven by fake work and a fake clock.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from labsupport import augment, data, digits, models, profile, synthetic
+from labsupport.profile import Profile
+from tools.benchmarks import own_digits, speed
+from tools.benchmarks.cpu_feeding import CpuAugmentedBatches
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- speed.py: summaries, interleaving, the ceiling ------------------------------
+
+
+def test_summarize_gives_median_and_range():
+    s = speed.summarize([3.0, 1.0, 10.0, 2.0, 4.0])
+    assert (s.median, s.low, s.high, s.n) == (3.0, 1.0, 10.0, 5)
+    assert speed.summarize([1, 2, 3, 10]).median == 2.5  # an outlier does not move it
+    assert s.format() == "3.00 [1.00-10.00]" and s.format(1) == "3.0 [1.0-10.0]"
+    with pytest.raises(ValueError, match="no measurements"):
+        speed.summarize([])
+
+
+class FakeWork:
+    """Callables that record their turn and advance a fake clock by a fixed duration each."""
+
+    def __init__(self, durations: dict[str, float]) -> None:
+        self.now = 0.0
+        self.calls: list[str] = []
+        self.durations = durations
+
+    def clock(self) -> float:
+        return self.now
+
+    def run(self, name: str):
+        def work() -> None:
+            self.calls.append(name)
+            self.now += self.durations[name]
+
+        return work
+
+
+def test_interleaved_takes_turns_after_the_warmup():
+    work = FakeWork({"A": 1.0, "B": 3.0})
+    runs = {"A": work.run("A"), "B": work.run("B")}
+    seconds = speed.interleaved(runs, repeats=3, warmup=1, clock=work.clock)
+    assert work.calls == ["A", "B"] + ["A", "B"] * 3
+    assert seconds == {"A": [1.0, 1.0, 1.0], "B": [3.0, 3.0, 3.0]}  # warm-up rounds are not timed
+
+
+def test_interleaved_times_each_round_separately():
+    work = FakeWork({"A": 1.0, "B": 2.0, "C": 0.5})
+    slow = iter([0.0, 5.0, 0.0])  # the machine is busy during the second round
+    runs = {name: work.run(name) for name in "ABC"}
+
+    def busy_a() -> None:
+        runs["A"]()
+        work.now += next(slow)
+
+    seconds = speed.interleaved({**runs, "A": busy_a}, repeats=3, warmup=0, clock=work.clock)
+    assert work.calls == list("ABC") * 3
+    assert seconds["A"] == [1.0, 6.0, 1.0] and seconds["B"] == [2.0] * 3
+    assert speed.summarize(seconds["A"]).median == 1.0
+    with pytest.raises(ValueError, match="at least 1"):
+        speed.interleaved(runs, repeats=0)
+
+
+def test_paired_ratios():
+    assert speed.paired_ratios([2.0, 3.0], [1.0, 2.0]) == [2.0, 1.5]
+    with pytest.raises(ValueError, match="as many"):
+        speed.paired_ratios([1.0], [1.0, 2.0])
+
+
+def test_ceiling_is_the_faster_source_by_its_best_run():
+    measured = {"Keras matmul": [100.0, 120.0, 110.0], "NumPy matmul": [90.0, 130.0, 95.0]}
+    assert speed.pick_ceiling(measured) == ("NumPy matmul", 130.0)
+    measured["Keras matmul"].append(150.0)
+    assert speed.pick_ceiling(measured) == ("Keras matmul", 150.0)
+    with pytest.raises(ValueError):
+        speed.pick_ceiling({})
+
+
+def test_ceiling_sources_are_named_and_measured_in_turns():
+    names = list(speed.ceiling_sources())
+    assert len(names) == 2 and names[0].startswith("Keras ") and names[1].startswith("NumPy matmul (")
+    calls = []
+    fake = {"a": lambda: calls.append("a") or 1.0, "b": lambda: calls.append("b") or 2.0}
+    assert speed.measure_ceiling(fake, runs=2) == {"a": [1.0, 1.0], "b": [2.0, 2.0]}
+    assert calls == ["a", "b", "a", "b"]
+
+
+def test_numpy_matmul_speed_is_positive():
+    assert speed.numpy_matmul_flops_per_second(n=64, repeats=2) > 0
+    assert isinstance(speed.blas_name(), str)
+
+
+def test_speed_arguments():
+    args = speed.parse_args([])
+    assert (args.images, args.repeats, args.no_accuracy) == (speed.DEFAULT_IMAGES, speed.DEFAULT_REPEATS, False)
+    assert speed.DEFAULT_REPEATS >= 5
+    args = speed.parse_args(["--images", "500", "--repeats", "5", "--no-accuracy"])
+    assert (args.images, args.repeats, args.no_accuracy) == (500, 5, True)
+    with pytest.raises(SystemExit):
+        speed.parse_args(["--repeats", "0"])
+
+
+def test_speed_report_takes_every_ratio_from_medians(monkeypatch, capsys):
+    """main() with fake measurements whose means and medians disagree: the report must use medians."""
+    from labsupport import timing
+
+    monkeypatch.setattr(speed, "chapter_times", lambda: [("01_intro", 2.0), ("02_dense", 3.5)])
+    monkeypatch.setattr(data, "load_mnist", lambda *a, **k: None)
+    monkeypatch.setattr(speed, "time_models", lambda arrays, profile, images, repeats: {
+        "dense": (1000, speed.summarize([1.0, 2.0, 9.0])),
+        "cnn": (1000, speed.summarize([2.0, 4.0, 40.0])),
+    })
+    monkeypatch.setattr(speed, "model_accuracies", lambda arrays, profile: {"dense": 0.97, "cnn": 0.99})
+    monkeypatch.setattr(speed, "time_feedings", lambda arrays, profile, images, repeats: (
+        1000, {"ours": [1.0, 1.0, 5.0], "original": [3.0, 2.0, 2.0]}))  # means equal, medians 1 and 2
+    monkeypatch.setattr(speed, "ceiling_sources", lambda: {"Keras fake": None, "NumPy fake": None})
+    monkeypatch.setattr(speed, "measure_ceiling", lambda sources: {"Keras fake": [1e9, 2e9],
+                                                                   "NumPy fake": [3e9, 1e9]})
+
+    assert speed.main(["--repeats", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "median [min-max] of 3 interleaved epochs" in out[1]
+    assert any(line.split() == ["all", "chapters", "5.5", "s"] for line in out)
+    dense = next(line for line in out if line.split()[:1] == ["dense"])
+    assert dense.split() == ["dense", "1000", "2.00", "[1.00-9.00]", "500", "0.9700"]
+    sides = {line.split()[0]: line.split()[-2:] for line in out if line.lstrip().startswith(("ours (", "original ("))}
+    assert sides == {"ours": ["1.00", "[1.00-5.00]"], "original": ["2.00", "[2.00-3.00]"]}
+    assert "   ceiling: NumPy fake, 3.0 GFLOP/s (its best run)" in out
+    cnn_flops = timing.training_flops_per_image(models.build("cnn")) * 1000 / 4.0
+    share = next(line for line in out if line.split()[:1] == ["cnn"] and "ceiling" in line)
+    assert share.split()[3] == f"{100 * cnn_flops / 3e9:.1f}"
+    assert out[-1] == "augmented-epoch speedup vs original feeding: 2.00x"
+
+
+@pytest.mark.parametrize("how", [["tools/benchmarks/speed.py"], ["-m", "tools.benchmarks.speed"]])
+def test_speed_runs_as_a_file_or_a_module(how):
+    result = subprocess.run([sys.executable, *how, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--images" in result.stdout and "--repeats" in result.stdout
+
+
+# --- cpu_feeding.py ---------------------------------------------------------------
+
+
+def test_cpu_feeding_reads_the_course_ranges(monkeypatch):
+    x = data.image_inputs(synthetic_digits(5))
+    y = np.arange(5)
+    batches = CpuAugmentedBatches(x, y, batch_size=2, seed=0)
+    assert len(batches) == 3 and batches.ranges == augment.RANGES
+    images, labels = batches[2]
+    assert images.shape == (1, 28, 28, 1) and images.dtype == np.float32 and list(labels) == [4]
+    assert not np.allclose(batches[0][0], x[:2], atol=1e-3)  # warped
+
+    for key in augment.RANGES:
+        monkeypatch.setitem(augment.RANGES, key, 0.0)
+    still = CpuAugmentedBatches(x, y, batch_size=5, seed=0)
+    np.testing.assert_allclose(still[0][0], x, atol=1e-5)  # no range, no change
+    with pytest.raises(ValueError, match="unknown augmentation"):
+        CpuAugmentedBatches(x, y, ranges={"twist": 1.0})
+
+
+def synthetic_digits(n: int) -> np.ndarray:
+    """uint8 images with an off-centre bright block (any warp moves it)."""
+    x = np.zeros((n, 28, 28), np.uint8)
+    x[:, 6:14, 9:20] = 255
+    return x
+
+
+# --- own_digits.py ----------------------------------------------------------------
+
+
+def test_labelled_files(tmp_path):
+    for name in ["7_b.JPG", "3_a.png", "12_two_digits.png", "x_no_label.png", "5.png", "4_notes.txt", "0_c.jpeg"]:
+        (tmp_path / name).write_bytes(b"")
+    found = own_digits.labelled_files(tmp_path)
+    assert [(p.name, label) for p, label in found] == [("0_c.jpeg", 0), ("3_a.png", 3), ("7_b.JPG", 7)]
+
+
+def test_labelled_files_errors(tmp_path):
+    with pytest.raises(digits.DigitImageError, match="no such folder"):
+        own_digits.labelled_files(tmp_path / "missing")
+    (tmp_path / "photo.png").write_bytes(b"")
+    with pytest.raises(digits.DigitImageError, match="no images named like"):
+        own_digits.labelled_files(tmp_path)
+
+
+def test_evaluate_runs_every_pipeline_and_network():
+    files = [(Path("3_a.png"), 3), (Path("8_b.png"), 8)]
+
+    def fails_on_b(path: Path) -> np.ndarray:
+        if path.name.startswith("8"):
+            raise digits.DigitImageError("no ink")
+        return np.zeros((28, 28), np.uint8)
+
+    networks = {"dense": models.dense_net(8), "cnn": models.cnn()}
+    pipelines = {"plain": lambda path: np.zeros((28, 28), np.uint8), "picky": fails_on_b}
+    results = own_digits.evaluate(files, networks, pipelines)
+    assert results.models == ["dense", "cnn"] and list(results.predictions) == ["plain", "picky"]
+    assert results.failures == {"plain": ["", ""], "picky": ["", "no ink"]}
+    for pipeline in ("plain", "picky"):
+        for name in networks:
+            assert results.predictions[pipeline][name].shape == (2,)
+    assert not results.correct("picky", "dense")[1]  # an unread photo is never right
+
+
+def handmade_results(names: list[str]) -> own_digits.Results:
+    files = [(Path("3_a.png"), 3), (Path("7_b.png"), 7)]
+    guesses = {"old": np.array([3, 1]), "new": np.array([3, 7])}
+    return own_digits.Results(
+        files,
+        {p: {n: guesses[p] for n in names} for p in ("old", "new")},
+        {"old": ["", "could not find a digit"], "new": ["", ""]},
+    )
+
+
+def test_report_lists_every_model_and_the_headline():
+    lines = own_digits.report(handmade_results(["dense", "augmented_cnn"]))
+    assert lines[0].split() == ["file", "label", "old", "dense", "old", "augmented_cnn", "new", "dense",
+                                "new", "augmented_cnn"]
+    assert lines[1].split() == ["3_a.png", "3", "3", "3", "3", "3"]
+    assert lines[2].split() == ["7_b.png", "7", "err*", "err*", "7", "7"]
+    assert lines[3] == "old pipeline could not read 7_b.png: could not find a digit"
+    assert lines[-3].split() == ["old", "pipeline", "0.500", "0.500"]
+    assert lines[-2].split() == ["new", "pipeline", "1.000", "1.000"]
+    assert lines[-1] == "new-pipeline augmented-CNN accuracy: 1.000"
+
+
+def test_report_without_the_augmented_cnn_has_no_headline():
+    lines = own_digits.report(handmade_results(["dense"]))
+    assert lines[-1].split() == ["new", "pipeline", "1.000"]
+
+
+def test_main_usage_errors(tmp_path, capsys):
+    assert own_digits.main([]) == 2
+    assert own_digits.main(["a", "b"]) == 2
+    assert own_digits.main([str(tmp_path / "missing")]) == 2
+    assert "no such folder" in capsys.readouterr().out
+
+
+TINY = Profile("tiny", n_train=80, n_val=20, batch_size=32)
+
+
+def tiny_dense(units: int = 16) -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(784,), name="pixels"),
+            layers.Dense(units, activation="relu", name="hidden"),
+            layers.Dense(models.N_CLASSES, activation="softmax", name="output"),
+        ],
+        name="tiny_dense",
+    )
+
+
+def test_main_on_photos_with_a_tiny_registry(tmp_path, monkeypatch, capsys):
+    """The whole script: photos in a folder, the registry's one model trained into an empty cache."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    for label in (2, 5, 8):
+        synthetic.render_photo(label, rng, size=160).save(folder / f"{label}_photo.jpg")
+    (folder / "9_not_an_image.png").write_bytes(b"not a png")
+
+    rng = np.random.default_rng(1)
+    labels = (np.arange(120) % 10).astype(np.uint8)
+    fake = data.Mnist(data.Part(rng.integers(0, 256, (120, 28, 28), dtype=np.uint8), labels),
+                      data.Part(rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), labels[:30]))
+    monkeypatch.setattr(data, "load_mnist", lambda *a, **k: fake)  # what get_models trains on
+    monkeypatch.setattr(models, "MODELS", {})
+    models.register(models.ModelSpec("tiny_dense", tiny_dense, inputs="dense", epochs={"tiny": 1}))
+    monkeypatch.setitem(profile.PROFILES, "tiny", TINY)
+    monkeypatch.setenv(profile.PROFILE_ENV, "tiny")
+    monkeypatch.setenv("LABSUPPORT_CACHE", str(tmp_path / "cache"))
+
+    assert own_digits.main([str(folder)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0] == f"4 images in {folder}; tiny profile"
+    assert any("training it now" in line for line in out)
+    assert list((tmp_path / "cache").glob("tiny_dense-tiny-*.keras"))
+    assert any(line.startswith("9_not_an_image.png") and line.split()[2:] == ["err*", "err*"] for line in out)
+    assert any(line.startswith("old pipeline could not read 9_not_an_image.png") for line in out)
+    assert any(line.startswith("new pipeline could not read 9_not_an_image.png") for line in out)
+    assert out[-3].split() == ["top-1", "accuracy", "tiny_dense"]
+    assert out[-2].startswith("old pipeline") and out[-1].startswith("new pipeline")
+    assert 0.0 <= float(out[-1].split()[-1]) <= 0.75  # the unreadable file counts as wrong

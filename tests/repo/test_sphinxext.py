@@ -1,0 +1,62 @@
+"""The course's Sphinx extension (tools.sphinxext)."""
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from sphinx.builders.html._assets import _JavaScript
+
+from tools import sphinxext
+
+
+def test_launch_url_rewrite():
+    url = "https://colab.research.google.com/github/o/r/blob/main/book/03_cnn.md"
+    assert sphinxext.rewrite_url(url, "book/03_cnn.md", "notebooks/03_cnn.ipynb") == \
+        "https://colab.research.google.com/github/o/r/blob/main/notebooks/03_cnn.ipynb"
+    with pytest.raises(ValueError, match="does not name"):
+        sphinxext.rewrite_url(url, "book/01_dense_networks.md", "x")
+
+
+def test_duplicate_inline_scripts_are_dropped():
+    scripts = [
+        _JavaScript("_static/a.js"),
+        _JavaScript(None, body="const X = 1"),
+        _JavaScript("", body="const X = 1"),  # the same script registered again
+        _JavaScript(None, body="const Y = 2"),
+        _JavaScript("_static/a.js"),
+    ]
+    context = {"script_files": list(scripts)}
+    sphinxext.drop_duplicate_scripts(None, "page", "page.html", context, None)
+    assert context["script_files"] == [scripts[0], scripts[1], scripts[3]]
+
+
+def test_execution_cache_is_keyed_by_profile_and_labsupport():
+    quick, full = sphinxext.execution_cache_key("quick"), sphinxext.execution_cache_key("full")
+    assert re.fullmatch(r"quick-[0-9a-f]{12}", quick) and re.fullmatch(r"full-[0-9a-f]{12}", full)
+    assert quick.split("-")[1] == full.split("-")[1]  # the same labsupport
+    assert sphinxext.execution_cache_key("quick") == quick  # stable
+
+
+def test_launch_buttons_point_at_the_generated_notebook(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "03_cnn.ipynb").write_text("{}")
+    app = SimpleNamespace(srcdir=str(tmp_path / "book"),
+                          config=SimpleNamespace(html_theme_options={"path_to_docs": "book"}))
+    colab = "https://colab.research.google.com/github/o/r/blob/main/book/03_cnn.md"
+    binder = "https://mybinder.org/v2/gh/o/r/main?urlpath=tree/book/03_cnn.md"
+    other = "https://example.org/book/03_cnn.md"
+    context = {"sourcename": "03_cnn.md.txt", "header_buttons": [{"label": "launch-buttons", "buttons": [
+        {"icon": "_static/images/logo_colab.png", "url": colab},
+        {"icon": "_static/images/logo_binder.svg", "url": binder},
+        {"icon": "other.svg", "url": other},
+    ]}]}
+    sphinxext.point_buttons_at_notebooks(app, "03_cnn", "page.html", context, None)
+    urls = [b["url"] for b in context["header_buttons"][0]["buttons"]]
+    assert urls == [colab.replace("book/03_cnn.md", "notebooks/03_cnn.ipynb"),
+                    binder.replace("book/03_cnn.md", "notebooks/03_cnn.ipynb"), other]
+    # a page without a generated notebook keeps the theme's links
+    context = {"sourcename": "intro.md", "header_buttons": [{"label": "launch-buttons", "buttons": [
+        {"icon": "_static/images/logo_colab.png", "url": colab.replace("03_cnn", "intro")}]}]}
+    sphinxext.point_buttons_at_notebooks(app, "intro", "page.html", context, None)
+    assert context["header_buttons"][0]["buttons"][0]["url"].endswith("book/intro.md")
