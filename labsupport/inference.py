@@ -73,3 +73,66 @@ def accuracy(networks: dict[str, keras.Model], images: np.ndarray, labels: np.nd
     """
     labels = np.asarray(labels)
     return {name: float(np.mean(p.argmax(axis=1) == labels)) for name, p in predict(networks, images).items()}
+
+
+def shift_images(images: np.ndarray, pixels: int, axis: int = 2) -> np.ndarray:
+    """Move images by ``pixels`` along an axis, filling the uncovered edge with background (0).
+
+    Unlike ``np.roll``, nothing that leaves one side comes back on the other.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, h, w)
+    pixels : int
+        Positive: right (``axis=2``) or down (``axis=1``); negative: the other way.
+    axis : {1, 2}
+
+    Returns
+    -------
+    ndarray
+        Same shape and dtype.
+    """
+    images = np.asarray(images)
+    if axis not in (1, 2):
+        raise ValueError(f"axis must be 1 (rows) or 2 (columns), got {axis}")
+    out = np.zeros_like(images)
+    n = images.shape[axis]
+    if abs(pixels) >= n:
+        return out
+    src = [slice(None)] * images.ndim
+    dst = [slice(None)] * images.ndim
+    if pixels >= 0:
+        src[axis], dst[axis] = slice(0, n - pixels), slice(pixels, n)
+    else:
+        src[axis], dst[axis] = slice(-pixels, n), slice(0, n + pixels)
+    out[tuple(dst)] = images[tuple(src)]
+    return out
+
+
+def accuracy_under_shift(
+    networks: dict[str, keras.Model],
+    images: np.ndarray,
+    labels: np.ndarray,
+    shifts: list[int] | range = range(5),
+    axis: int = 2,
+) -> dict[str, np.ndarray]:
+    """Each network's accuracy on the images shifted by each number of pixels.
+
+    Parameters
+    ----------
+    networks : dict
+        Registered model name to trained model.
+    images : ndarray, shape (n, 28, 28), uint8
+    labels : ndarray, shape (n,)
+    shifts : sequence of int
+        Pixels to shift by (see :func:`shift_images`).
+    axis : {1, 2}
+        2: to the right; 1: down.
+
+    Returns
+    -------
+    dict
+        Model name to an array of one accuracy per shift.
+    """
+    per_shift = [accuracy(networks, shift_images(images, s, axis), labels) for s in shifts]
+    return {name: np.array([acc[name] for acc in per_shift]) for name in networks}

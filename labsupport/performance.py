@@ -26,6 +26,9 @@ no XLA on CPU          ``jit_compile`` made the course's CNN about 1.8x slower o
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import keras
 import numpy as np
 
@@ -36,6 +39,28 @@ from .profile import SEED
 def wants_mixed_precision(capability: tuple[int, int] | None) -> bool:
     """Mixed precision pays off on tensor-core GPUs (capability 7.0 or newer) only."""
     return capability is not None and capability >= (7, 0)
+
+
+def best_policy(device: str) -> str:
+    """Keras's fastest dtype policy on a device: ``"mixed_float16"`` on a tensor-core GPU, else ``"float32"``.
+
+    On a CPU float16 is emulated and slower, so a CPU always gets ``float32``,
+    even on a machine whose GPU uses mixed precision.
+    """
+    if device == "GPU" and wants_mixed_precision(gpu_compute_capability()):
+        return "mixed_float16"
+    return "float32"
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str) -> Iterator[None]:
+    """Build models under Keras's dtype policy ``name`` inside the block; restore the old one after."""
+    previous = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def configure() -> dict[str, str]:
@@ -50,7 +75,7 @@ def configure() -> dict[str, str]:
     dict
         ``{"precision": ..., "input": ...}``, for the chapter banner.
     """
-    mixed = wants_mixed_precision(gpu_compute_capability())
+    mixed = best_policy("GPU") == "mixed_float16"
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
     return {
         "precision": "mixed float16/float32 (tensor-core GPU)" if mixed else "float32",

@@ -1,5 +1,6 @@
 """Figures of the course. Every function returns a :class:`CourseFigure`,
-except :func:`model_diagram`, which returns Graphviz's picture of a model.
+except :func:`model_diagram`, which returns Graphviz's picture of a model (or,
+without Graphviz, a :class:`TextNote` listing the layers).
 
 Figures are built without ``pyplot``, so nothing is shown twice in a notebook
 and nothing piles up in memory: a chapter shows a figure by making it the
@@ -67,6 +68,18 @@ class CourseFigure(Figure):
         )
 
 DIGITS = np.arange(10)
+
+#: Colour map for signed values (filters, edge maps): red positive, blue
+#: negative, white zero. Functions take ``"signed"`` to mean it, centred on 0.
+SIGNED_CMAP = "RdBu_r"
+
+
+def _show(ax, img: np.ndarray, cmap: str | None):
+    """``imshow`` with the course's conventions; ``cmap="signed"`` centres :data:`SIGNED_CMAP` on zero."""
+    if cmap == "signed":
+        lim = float(np.abs(img).max()) or 1.0
+        return ax.imshow(img, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim)
+    return ax.imshow(img, cmap=cmap)
 
 
 def accuracy_curves(history: dict[str, Sequence[float]], title: str = "") -> CourseFigure:
@@ -194,7 +207,8 @@ def image_row(
     images : sequence of 2-D arrays
     titles : sequence of str
     cmaps : str or sequence of str
-        One colormap for all, or one per image.
+        One colormap for all, or one per image; ``"signed"`` for values of
+        both signs (red positive, blue negative, centred on zero).
     colorbar : bool
         Add a colour bar under each image.
     size : float
@@ -211,12 +225,7 @@ def image_row(
     fig = CourseFigure(figsize=(size * len(images), size * (1.25 if colorbar else 1.05)))
     axes = fig.subplots(1, len(images), squeeze=False)[0]
     for ax, img, title, cmap in zip(axes, images, titles, cmaps):
-        img = np.asarray(img)
-        if cmap == "RdBu":  # signed values: centre the colour scale on zero
-            lim = float(np.abs(img).max()) or 1.0
-            im = ax.imshow(img, cmap=cmap, vmin=-lim, vmax=lim)
-        else:
-            im = ax.imshow(img, cmap=cmap)
+        im = _show(ax, np.asarray(img), cmap)
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -251,6 +260,80 @@ def image_grid(images: np.ndarray, ncols: int = 8, titles: Sequence[str] | None 
             ax.imshow(images[k], cmap=cmap)
             if titles:
                 ax.set_title(titles[k], fontsize=8)
+    return fig
+
+
+def kernels(weights: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 8, size: float = 1.0) -> CourseFigure:
+    """Small filters as images, in the signed colour map (red positive, blue negative).
+
+    Parameters
+    ----------
+    weights : ndarray, shape (kh, kw, n) or (kh, kw, 1, n)
+        ``n`` filters of one input channel, e.g. a first convolutional layer's
+        kernel (``layer.get_weights()[0]``).
+    titles : sequence of str, optional
+    ncols : int
+    size : float
+        Width of each panel in inches.
+
+    Returns
+    -------
+    CourseFigure
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim == 4:
+        if weights.shape[2] != 1:
+            raise ValueError(f"expected filters of one input channel, got shape {weights.shape}")
+        weights = weights[:, :, 0, :]
+    if weights.ndim != 3:
+        raise ValueError(f"expected filters of shape (kh, kw, n), got {weights.shape}")
+    n = weights.shape[-1]
+    if titles is not None and len(titles) != n:
+        raise ValueError("need one title per filter")
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = CourseFigure(figsize=(size * ncols, size * nrows + (0.25 * nrows if titles else 0)))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for k, ax in enumerate(axes):
+        ax.axis("off")
+        if k < n:
+            _show(ax, weights[:, :, k], "signed")
+            if titles:
+                ax.set_title(titles[k], fontsize=8)
+    kh, kw = weights.shape[:2]
+    fig.alt = f"{n} filters of {kh}x{kw} weights, red positive, blue negative"
+    return fig
+
+
+def shift_curves(shifts: Sequence[int], accuracies: dict[str, Sequence[float]], title: str = "") -> CourseFigure:
+    """Accuracy against how far the test digits were shifted, one line per network.
+
+    Parameters
+    ----------
+    shifts : sequence of int
+        Shifts in pixels.
+    accuracies : dict
+        Network name to one accuracy per shift (as from
+        :func:`labsupport.inference.accuracy_under_shift`).
+    title : str
+
+    Returns
+    -------
+    CourseFigure
+    """
+    fig = CourseFigure(figsize=(6, 3.6))
+    ax = fig.add_subplot()
+    for (name, acc), marker in zip(accuracies.items(), "os^dv<>"):
+        if len(acc) != len(shifts):
+            raise ValueError(f"{name}: {len(acc)} accuracies for {len(shifts)} shifts")
+        ax.plot(shifts, acc, marker=marker, label=name)
+    ax.set(xlabel="shift to the right (pixels)", ylabel="test accuracy", title=title, ylim=(0, 1.02))
+    ax.set_xticks(list(shifts))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.alt = f"Line chart{' (' + title + ')' if title else ''}: test accuracy against shift in pixels; " + "; ".join(
+        f"{name} from {acc[0]:.3f} to {acc[-1]:.3f}" for name, acc in accuracies.items()
+    )
     return fig
 
 
