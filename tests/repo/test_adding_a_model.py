@@ -25,11 +25,12 @@ import pytest
 from keras import layers
 
 from labsupport import cache, data, inference, models, profile, synthetic, timing
-from labsupport.profile import Profile
 from tools import notebooks
 from tools.benchmarks import own_digits, speed
 
-TINY = Profile("tiny", n_train=80, n_val=20, batch_size=32)
+from fakes import TINY
+from fakes import separable_arrays as synthetic_mnist
+
 NAME = "tiny_cnn"
 COURSE_MODELS = ["dense", "cnn", "augmented_cnn"]
 
@@ -52,19 +53,6 @@ SPEC = models.ModelSpec(
     NAME, tiny_cnn, inputs="image", epochs={"tiny": 1}, wants_gpu=True,
     architecture={"filters": 4}, title="tiny CNN",
 )
-
-
-def synthetic_mnist(n_train: int = 120, n_test: int = 30) -> data.Mnist:
-    """MNIST-shaped arrays whose class is one bright image row: learnable at once."""
-    rng = np.random.default_rng(1)
-
-    def part(n: int) -> data.Part:
-        y = (np.arange(n) % 10).astype(np.uint8)
-        x = rng.integers(0, 30, (n, 28, 28), dtype=np.uint8)
-        x[np.arange(n), 2 * y + 3, :] = 255
-        return data.Part(x, y)
-
-    return data.Mnist(part(n_train), part(n_test))
 
 
 @pytest.fixture(scope="module", autouse=True)

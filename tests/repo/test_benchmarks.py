@@ -16,9 +16,10 @@ import pytest
 from keras import layers
 
 from labsupport import augment, data, digits, models, profile, synthetic
-from labsupport.profile import Profile
 from tools.benchmarks import own_digits, speed
 from tools.benchmarks.cpu_feeding import CpuAugmentedBatches
+
+from fakes import TINY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,7 +120,12 @@ def test_speed_arguments():
 
 
 def test_speed_report_takes_every_ratio_from_medians(monkeypatch, capsys):
-    """main() with fake measurements whose means and medians disagree: the report must use medians."""
+    """main() with fake measurements whose means and medians disagree: the report must use medians.
+
+    Times per model give images/s and the ceiling share from their medians;
+    the speedup is the median of the round-by-round ratios (not the ratio of
+    the two medians, which is 1.5 here).
+    """
     from labsupport import timing
 
     monkeypatch.setattr(speed, "chapter_times", lambda: [("01_intro", 2.0), ("02_dense", 3.5)])
@@ -130,24 +136,32 @@ def test_speed_report_takes_every_ratio_from_medians(monkeypatch, capsys):
     })
     monkeypatch.setattr(speed, "model_accuracies", lambda arrays, profile: {"dense": 0.97, "cnn": 0.99})
     monkeypatch.setattr(speed, "time_feedings", lambda arrays, profile, images, repeats: (
-        1000, {"ours": [1.0, 1.0, 5.0], "original": [3.0, 2.0, 2.0]}))  # means equal, medians 1 and 2
+        1000, {"ours": [1.0, 2.0, 4.0], "original": [3.0, 6.0, 2.0]}))
+    # medians 2 and 3 (ratio 1.5); round by round 3, 3, 0.5: the speedup is their median, 3
     monkeypatch.setattr(speed, "ceiling_sources", lambda: {"Keras fake": None, "NumPy fake": None})
     monkeypatch.setattr(speed, "measure_ceiling", lambda sources: {"Keras fake": [1e9, 2e9],
                                                                    "NumPy fake": [3e9, 1e9]})
 
     assert speed.main(["--repeats", "3"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "median [min-max] of 3 interleaved epochs" in out[1]
+    assert "median [min-max] of 3 interleaved samples" in out[1]
     assert any(line.split() == ["all", "chapters", "5.5", "s"] for line in out)
     dense = next(line for line in out if line.split()[:1] == ["dense"])
     assert dense.split() == ["dense", "1000", "2.00", "[1.00-9.00]", "500", "0.9700"]
     sides = {line.split()[0]: line.split()[-2:] for line in out if line.lstrip().startswith(("ours (", "original ("))}
-    assert sides == {"ours": ["1.00", "[1.00-5.00]"], "original": ["2.00", "[2.00-3.00]"]}
+    assert sides == {"ours": ["2.00", "[1.00-4.00]"], "original": ["3.00", "[2.00-6.00]"]}
     assert "   ceiling: NumPy fake, 3.0 GFLOP/s (its best run)" in out
     cnn_flops = timing.training_flops_per_image(models.build("cnn")) * 1000 / 4.0
     share = next(line for line in out if line.split()[:1] == ["cnn"] and "ceiling" in line)
     assert share.split()[3] == f"{100 * cnn_flops / 3e9:.1f}"
-    assert out[-1] == "augmented-epoch speedup vs original feeding: 2.00x"
+    assert out[-1] == "augmented-epoch speedup vs original feeding: 3.00x"
+
+
+def test_fast_epochs_are_repeated_until_a_sample_is_long_enough():
+    assert speed.epochs_per_sample(0.1, min_seconds=1.5) == 15
+    assert speed.epochs_per_sample(2.0, min_seconds=1.5) == 1
+    assert speed.epochs_per_sample(0.0) == speed.MAX_EPOCHS_PER_SAMPLE
+    assert speed.epochs_per_sample(1e-6) == speed.MAX_EPOCHS_PER_SAMPLE
 
 
 @pytest.mark.parametrize("how", [["tools/benchmarks/speed.py"], ["-m", "tools.benchmarks.speed"]])
@@ -254,8 +268,6 @@ def test_main_usage_errors(tmp_path, capsys):
     assert own_digits.main([str(tmp_path / "missing")]) == 2
     assert "no such folder" in capsys.readouterr().out
 
-
-TINY = Profile("tiny", n_train=80, n_val=20, batch_size=32)
 
 
 def tiny_dense(units: int = 16) -> keras.Model:

@@ -7,22 +7,10 @@ import numpy as np
 import pytest
 
 from labsupport import cache, data, models
+
 from labsupport.profile import Profile
 
-TINY = Profile("tiny", n_train=80, n_val=20, batch_size=32)
-
-
-def separable_arrays(n_train=120, n_test=30):
-    """Digits whose class is written in the brightness of one image row: easy to learn."""
-    rng = np.random.default_rng(1)
-
-    def make(n):
-        y = (np.arange(n) % 10).astype(np.uint8)
-        x = rng.integers(0, 30, (n, 28, 28), dtype=np.uint8)
-        x[np.arange(n), 2 * y + 3, :] = 255
-        return x, y
-
-    return make(n_train), make(n_test)
+from fakes import TINY, separable_arrays
 
 
 def tiny_spec(name="tiny_dense", **changes):
