@@ -10,6 +10,7 @@ models       the networks and their registry (MODELS): add a model here
 augment      the RandomAffine augmentation layer and the course's ranges
 train        the one training recipe: compile, fit with early stopping
 cache        the model cache shared by chapters
+published    the site's trained networks: exported by the build, fetched by Colab
 inference    trained networks on images: probabilities and accuracy
 modelfile    loading a saved model file safely, with clear errors
 activations  every layer's output for one image

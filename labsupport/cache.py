@@ -3,7 +3,9 @@
 A chapter that teaches training trains its model with
 :func:`labsupport.train.train_named` and stores it with :func:`save`. A
 chapter that only *uses* a model calls :func:`get_model`, which loads it from
-the cache, or trains it first if the cache has none (so every chapter also
+the cache; on a miss it fetches the network the published course site was
+built with (:mod:`labsupport.published`: checksum-verified, loaded in safe
+mode), and trains it only if that is not possible (so every chapter also
 runs on its own, e.g. in Colab).
 
 Entries are keyed by the model's registry entry (name, input format, epoch
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import keras
 
-from . import data, models, train
+from . import data, models, published, train
 from .profile import SEED, Profile
 
 #: Environment variable naming the cache folder.
@@ -164,8 +166,11 @@ def get_model(
     profile: Profile,
     arrays: data.Arrays | None = None,
     directory: Path | None = None,
+    retrain: bool = False,
 ) -> keras.Model:
-    """A trained model: from the cache, or trained now and cached.
+    """A trained model: from the cache, else from the course site, else trained now and cached.
+
+    Prints which of the three happened.
 
     Parameters
     ----------
@@ -176,17 +181,34 @@ def get_model(
         Used if training is needed; loaded with :func:`labsupport.data.load_mnist` otherwise.
     directory : path, optional
         Overrides :func:`cache_dir`.
+    retrain : bool
+        Train now even if the cache or the site has the network (and replace
+        the cached one).
 
     Returns
     -------
     keras.Model
     """
     models.spec(name)  # a clear error for an unknown name
-    hit = load(name, profile, directory)
-    if hit is not None:
-        print(f"loaded the trained {name!r} model ({profile.name} profile) from the cache")
-        return hit[0]
-    print(f"no cached {name!r} model for the {profile.name} profile: training it now")
+    if not retrain:
+        hit = load(name, profile, directory)
+        if hit is not None:
+            print(f"loaded the trained {name!r} model ({profile.name} profile) from the cache")
+            return hit[0]
+        site = published.site_url()
+        if site:
+            try:
+                model = published.fetch(name, profile.name, model_key(name, profile),
+                                        entry_path(name, profile, directory), site)
+            except published.PublishedModelError as e:
+                print(f"could not use the {name!r} model of the course site: {e}")
+            else:
+                print(f"downloaded the trained {name!r} model ({profile.name} profile) from {site}: "
+                      "sha256 verified, loaded in safe mode")
+                return model
+        print(f"no cached {name!r} model for the {profile.name} profile: training it now")
+    else:
+        print(f"retraining the {name!r} model ({profile.name} profile) as asked")
     model, history = train.train_named(name, profile, arrays)
     save(model, name, profile, history, directory)
     return model
@@ -196,8 +218,42 @@ def get_models(
     profile: Profile,
     arrays: data.Arrays | None = None,
     directory: Path | None = None,
+    retrain: bool = False,
 ) -> dict[str, keras.Model]:
     """Every registered model, trained, by name (see :func:`get_model`)."""
-    if arrays is None and not all(entry_path(n, profile, directory).is_file() for n in models.MODELS):
-        arrays = data.load_mnist()  # load once for all the models that must be trained
-    return {name: get_model(name, profile, arrays, directory) for name in models.MODELS}
+    must_train = retrain or (
+        not published.site_url()
+        and not all(entry_path(n, profile, directory).is_file() for n in models.MODELS)
+    )
+    if arrays is None and must_train:
+        arrays = data.load_mnist()  # load once for all the models that will be trained
+    return {name: get_model(name, profile, arrays, directory, retrain) for name in models.MODELS}
+
+
+def published_entries(
+    profile: Profile, arrays: data.Arrays | None = None, directory: Path | None = None
+) -> list[tuple[str, str, str, Path, float]]:
+    """The cached networks of a profile, ready for :func:`labsupport.published.export`.
+
+    Every registered model that has an epoch budget under the profile and is
+    in the cache, with its test accuracy (computed now on MNIST's test set).
+
+    Returns
+    -------
+    list of (name, profile name, key, path, test accuracy)
+    """
+    from . import inference
+
+    found = []
+    for name, spec in models.MODELS.items():
+        if profile.name not in spec.epochs:  # never trained under this profile
+            continue
+        hit = load(name, profile, directory)
+        if hit is None:
+            continue
+        if arrays is None:
+            arrays = data.load_mnist()
+        x_test, y_test = arrays[1]
+        accuracy = inference.accuracy({name: hit[0]}, x_test, y_test)[name]
+        found.append((name, profile.name, model_key(name, profile), entry_path(name, profile, directory), accuracy))
+    return found

@@ -1,6 +1,12 @@
-"""Small stand-ins for MNIST and the profiles, shared by the tests (not a test module)."""
+"""Small stand-ins shared by the tests (not a test module): MNIST, a profile, a web server."""
 
 from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -26,3 +32,28 @@ def separable_arrays(n_train: int = 120, n_test: int = 30) -> data.Mnist:
         return data.Part(x, y)
 
     return data.Mnist(part(n_train), part(n_test))
+
+
+@contextlib.contextmanager
+def serve(folder: Path):
+    """Serve a folder on a free localhost port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # the browser may drop a connection it no longer needs: not a page problem
+        pass

@@ -39,9 +39,19 @@ def install_url(config: dict) -> str:
     return f"labsupport @ git+{repo['url'].rstrip('/')}.git@{repo.get('branch', 'main')}"
 
 
+def site_url(config: dict) -> str:
+    """The published site's address (``html.baseurl``), ending in ``/``."""
+    url = str(config["html"]["baseurl"]).strip()
+    return url if url.endswith("/") else url + "/"
+
+
 def setup_cell_source(config: dict) -> str:
     """Code of the first cell of every generated notebook."""
-    return f'''# Setup for Colab and Binder: install the course library if it is missing.
+    return f'''# Setup for Colab and Binder: install the course library if it is missing, and
+# fetch trained networks from the course site instead of training them again.
+import os
+
+os.environ.setdefault("LABSUPPORT_SITE_URL", "{site_url(config)}")
 try:
     import labsupport
 except ImportError:

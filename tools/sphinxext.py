@@ -3,6 +3,8 @@
 1. Each chapter's Colab and Binder buttons open its generated notebook.
 2. Inline scripts that another extension added twice are kept once.
 3. The execution cache is kept per profile and per version of labsupport.
+4. The trained networks go into the site (``models/``, with a manifest), so
+   that Colab and Binder fetch them instead of training them again.
 
 Launch buttons
 --------------
@@ -30,6 +32,14 @@ on ``labsupport`` and on the profile, so this extension points MyST-NB at a
 cache folder named after both (``_build/.jupyter_cache/<profile>-<hash>``): a
 change to labsupport, or another profile, executes every chapter again; an
 unchanged book executes nothing.
+
+Published networks
+------------------
+When the HTML build has finished, every registered network of the current
+profile that is in the model cache is copied to ``<site>/models/`` with
+``manifest.json`` (name, profile, cache key, SHA-256, test accuracy), by
+:func:`labsupport.published.export`. The generated notebooks point
+``labsupport`` at the site (``html.baseurl`` in ``_config.yml``).
 
 Enabled in ``_config.yml`` under ``sphinx: local_extensions`` (which puts the
 repository root on Sphinx's path, so ``tools`` need not be installed).
@@ -116,8 +126,22 @@ def use_keyed_execution_cache(app, config) -> None:
     config.nb_execution_cache_path = str(Path(app.outdir).parent / ".jupyter_cache" / key)
 
 
+def publish_networks(app, exception) -> None:
+    """Copy the profile's trained networks and their manifest into the built site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from labsupport import cache, published
+    from labsupport.profile import get_profile
+
+    entries = cache.published_entries(get_profile())
+    manifest = published.export(entries, app.outdir)
+    names = ", ".join(name for name, *_ in entries) or "none (the model cache is empty)"
+    print(f"published networks: {names} -> {Path(manifest).parent}")
+
+
 def setup(app):
     app.connect("config-inited", use_keyed_execution_cache)
+    app.connect("build-finished", publish_networks)
     # sphinx-book-theme adds the launch buttons at priority 501; run after it
     app.connect("html-page-context", point_buttons_at_notebooks, priority=510)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)

@@ -52,6 +52,9 @@ def test_setup_cell_installs_from_the_configured_repository_and_branch():
         url = f"git+{cfg['repository']['url']}.git@{cfg['repository']['branch']}"
         assert url in src
         assert all(not c.get("outputs") for c in code)
+        # Colab fetches the trained networks from the site named in _config.yml
+        site = cfg["html"]["baseurl"].rstrip("/") + "/"
+        assert f'os.environ.setdefault("LABSUPPORT_SITE_URL", "{site}")' in src
 
 
 def test_every_chapter_has_a_gpu_expectation():
@@ -108,11 +111,46 @@ def test_a_generated_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     import nbclient
 
     monkeypatch.setenv("LABSUPPORT_PROFILE", "quick")
-    monkeypatch.setenv("LABSUPPORT_CACHE", str(tmp_path / "cache"))  # empty: trains what it needs
-    nb = nbformat.read(ROOT / "notebooks" / "02_convolution.ipynb", as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    monkeypatch.setenv("LABSUPPORT_SITE_URL", "")  # no course site: nothing to fetch
+    printed = run_chapter_notebook("02_convolution", tmp_path, tmp_path / "cache", monkeypatch)  # empty
     assert "training it now" in printed  # the dense model came from an empty cache
     assert "shifted test images: accuracy" in printed
+
+
+def run_chapter_notebook(chapter: str, workdir: Path, model_cache: Path, monkeypatch) -> str:
+    """Execute a generated notebook in a fresh kernel; returns everything it printed."""
+    import nbclient
+
+    monkeypatch.setenv("LABSUPPORT_CACHE", str(model_cache))  # the kernel inherits the environment
+    nb = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(workdir)}})
+    client.execute()
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not have_mnist(), reason="needs MNIST (set MNIST_PATH)")
+def test_a_generated_notebook_fetches_the_sites_network_instead_of_training(tmp_path, monkeypatch):
+    """Colab with an empty model cache: the network comes from the course site, verified; a
+    corrupted file there is refused and the network is trained instead."""
+    from labsupport import cache, data, published, train
+    from labsupport.profile import get_profile
+
+    from fakes import serve
+
+    monkeypatch.setenv("LABSUPPORT_PROFILE", "quick")
+    profile, mnist = get_profile("quick"), data.load_mnist()
+    build_cache, site = tmp_path / "build-cache", tmp_path / "site"
+    model, history = train.train_named("dense", profile, mnist)  # what the site's build trained
+    cache.save(model, "dense", profile, history, build_cache)
+    published.export(cache.published_entries(profile, mnist, build_cache), site)
+    with serve(site) as url:
+        monkeypatch.setenv("LABSUPPORT_SITE_URL", url)
+        printed = run_chapter_notebook("02_convolution", tmp_path, tmp_path / "reader-1", monkeypatch)
+        assert "downloaded the trained 'dense' model (quick profile)" in printed
+        assert "sha256 verified" in printed and "training it now" not in printed
+        (file,) = (site / "models").glob("dense-*.keras")
+        file.write_bytes(file.read_bytes()[:-1] + b"!")  # one byte changed
+        printed = run_chapter_notebook("02_convolution", tmp_path, tmp_path / "reader-2", monkeypatch)
+        assert "checksum mismatch" in printed and "training it now" in printed

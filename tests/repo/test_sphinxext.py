@@ -60,3 +60,32 @@ def test_launch_buttons_point_at_the_generated_notebook(tmp_path):
         {"icon": "_static/images/logo_colab.png", "url": colab.replace("03_cnn", "intro")}]}]}
     sphinxext.point_buttons_at_notebooks(app, "intro", "page.html", context, None)
     assert context["header_buttons"][0]["buttons"][0]["url"].endswith("book/intro.md")
+
+
+def test_the_built_site_gets_the_trained_networks_and_a_manifest(tmp_path, monkeypatch):
+    import json
+
+    import keras
+
+    from labsupport import cache, data, models, profile, train
+
+    from fakes import TINY, separable_arrays
+
+    def tiny_dense():
+        return keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax", name="out")],
+                                name="tiny_dense")
+
+    monkeypatch.setitem(models.MODELS, "tiny_dense",
+                        models.ModelSpec("tiny_dense", tiny_dense, inputs="dense", epochs={"tiny": 1}))
+    monkeypatch.setitem(profile.PROFILES, "tiny", TINY)
+    monkeypatch.setenv("LABSUPPORT_PROFILE", "tiny")
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(data, "load_mnist", lambda *a, **k: separable_arrays())
+    model, history = train.train_named("tiny_dense", TINY, separable_arrays())
+    cache.save(model, "tiny_dense", TINY, history)
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"), outdir=str(tmp_path / "html"))
+    sphinxext.publish_networks(app, None)
+    manifest = json.loads((tmp_path / "html" / "models" / "manifest.json").read_text())
+    assert [(m["name"], m["profile"]) for m in manifest["models"]] == [("tiny_dense", "tiny")]
+    assert (tmp_path / "html" / "models" / manifest["models"][0]["file"]).is_file()
+    sphinxext.publish_networks(app, RuntimeError("the build failed"))  # nothing happens after a failure

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.server
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
+
+from fakes import serve  # noqa: F401 (the tests serve the site with it)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -33,31 +33,6 @@ def browser_available() -> bool:
     except ImportError:
         return False
     return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
-
-
-@contextlib.contextmanager
-def serve(folder: Path):
-    """Serve a folder on a free localhost port; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = _QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        # the browser may drop a connection it no longer needs: not a page problem
-        pass
 
 
 #: Console errors that are not faults of a page: pydata-sphinx-theme logs this
