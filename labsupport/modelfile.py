@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import keras
@@ -37,6 +38,8 @@ def load_model_file(path: str | os.PathLike, safe_mode: bool = True) -> keras.Mo
         raise ModelFileError(f"{path}: no such model file")
     if path.stat().st_size == 0:
         raise ModelFileError(f"{path}: the file is empty")
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path}: not a Keras model file (a .keras file is a zip archive; this one is not)")
     try:
         return keras.saving.load_model(path, safe_mode=safe_mode)
     except ValueError as e:

@@ -1,6 +1,6 @@
 """Figures of the course. Every function returns a :class:`CourseFigure`,
-except :func:`model_diagram`, which returns Graphviz's picture of a model (or,
-without Graphviz, a :class:`TextNote` listing the layers).
+except :func:`model_diagram`, which returns Graphviz's picture of a model as a
+:class:`Diagram` (or, without Graphviz, a :class:`TextNote` listing the layers).
 
 Figures are built without ``pyplot``, so nothing is shown twice in a notebook
 and nothing piles up in memory: a chapter shows a figure by making it the
@@ -391,6 +391,21 @@ class TextNote:
         return f"<pre class='labsupport-note'>{html.escape(self.text)}</pre>"
 
 
+class Diagram:
+    """A PNG picture with alternative text, shown as an ``<img>`` in notebooks and the site."""
+
+    def __init__(self, png: bytes, alt: str) -> None:
+        self.png, self.alt = png, alt
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt, quote=True)}" '
+                'style="max-width:100%;height:auto;background:white" />')
+
+
 def model_diagram(model, dpi: int = 60):
     """A block diagram of a Keras model with each layer's output shape.
 
@@ -400,7 +415,7 @@ def model_diagram(model, dpi: int = 60):
 
     Returns
     -------
-    IPython.display.Image or TextNote
+    Diagram or TextNote
     """
     import shutil
 
@@ -410,7 +425,6 @@ def model_diagram(model, dpi: int = 60):
             "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
         )
     import keras
-    from IPython.display import Image
 
     try:
         graph = keras.utils.model_to_dot(model, show_shapes=True, show_layer_names=True, dpi=dpi)
@@ -418,7 +432,9 @@ def model_diagram(model, dpi: int = 60):
         # ("Trapezoid-table overflow") on a long chain of layers; a plain chain
         # looks the same with ordinary splines.
         graph.set("splines", "spline")
-        return Image(data=graph.create(prog="dot", format="png"), format="png")
+        alt = (f"Block diagram of the {len(model.layers)} layers of the model '{model.name}', top to bottom, "
+               "with each layer's output shape: " + ", ".join(layer.name for layer in model.layers))
+        return Diagram(graph.create(prog="dot", format="png"), alt)
     except Exception as e:  # pydot missing, dot crashing: the page must still build
         return _diagram_missing(model, f"Graphviz could not draw it ({type(e).__name__}: {e})")
 

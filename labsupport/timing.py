@@ -77,16 +77,18 @@ def time_training(
     batch_size: int = 128,
     warmup_batches: int = 3,
     precision: str | None = None,
+    repeats: int = 3,
 ) -> Timing:
-    """Time one epoch of training on ``x, y`` on one device, after a warm-up.
+    """Time an epoch of training on ``x, y`` on one device: the median of ``repeats`` epochs.
 
     The model is built and compiled on the device under the device's own
     best dtype policy (:func:`labsupport.performance.best_policy`: float32 on
     a CPU, mixed float16 on a tensor-core GPU), so neither device is timed in
     a precision that handicaps it. It is trained on a few batches first (the
     first steps include compiling the computation graph, which is not what we
-    want to measure), then for one timed epoch over all of ``x``. The global
-    policy is restored afterwards.
+    want to measure), then for ``repeats`` timed epochs over all of ``x``,
+    whose median is reported (single epochs on a busy machine vary a lot).
+    The global policy is restored afterwards.
 
     Parameters
     ----------
@@ -99,25 +101,32 @@ def time_training(
     warmup_batches : int
     precision : str, optional
         A Keras dtype policy to use instead of the device's best.
+    repeats : int
+        Timed epochs (at least 1).
 
     Returns
     -------
     Timing
+        ``seconds`` is the median epoch.
     """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
     precision = precision or performance.best_policy(device)
     with on_device(device), performance.dtype_policy(precision):
         model = build()
         n_warm = min(len(x), warmup_batches * batch_size)
         model.fit(epochs=1, verbose=0, **performance.fit_inputs(x[:n_warm], y[:n_warm], batch_size))
         inputs = performance.fit_inputs(x, y, batch_size)  # fed as the course trains
-        start = time.perf_counter()
-        model.fit(epochs=1, verbose=0, **inputs)
-        seconds = time.perf_counter() - start
-    return Timing(device, len(x), seconds, precision)
+        epochs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model.fit(epochs=1, verbose=0, **inputs)
+            epochs.append(time.perf_counter() - start)
+    return Timing(device, len(x), float(np.median(epochs)), precision)
 
 
-def speedups(timings: list[Timing]) -> dict[str, float]:
-    """Each device's speed relative to the CPU (the CPU is 1.0).
+def relative_speeds(timings: list[Timing]) -> list[float]:
+    """Each timing's speed relative to the first CPU timing (which is 1.0), in order.
 
     Raises
     ------
@@ -127,17 +136,25 @@ def speedups(timings: list[Timing]) -> dict[str, float]:
     cpu = [t for t in timings if t.device == "CPU"]
     if not cpu:
         raise ValueError("need a CPU timing as the reference")
-    return {t.device: t.images_per_second / cpu[0].images_per_second for t in timings}
+    return [t.images_per_second / cpu[0].images_per_second for t in timings]
+
+
+def speedups(timings: list[Timing]) -> dict[str, float]:
+    """Each device's speed relative to the CPU (the CPU is 1.0), by device name.
+
+    With several timings of one device (e.g. a GPU in two precisions), the
+    last one counts; :func:`relative_speeds` keeps them all.
+    """
+    return {t.device: r for t, r in zip(timings, relative_speeds(timings))}
 
 
 def format_table(timings: list[Timing]) -> str:
-    """A small text table: device, precision, images, seconds, images/s, speedup."""
-    ratio = speedups(timings)
+    """A small text table, one row per timing: device, precision, images, seconds, images/s, speedup."""
     lines = [f"{'device':<7}{'precision':<15}{'images':>7}{'seconds':>9}{'images/s':>10}{'speedup':>9}"]
-    for t in timings:
+    for t, ratio in zip(timings, relative_speeds(timings)):
         lines.append(
             f"{t.device:<7}{t.precision:<15}{t.images:>7}{t.seconds:>9.2f}"
-            f"{t.images_per_second:>10.0f}{ratio[t.device]:>8.1f}x"
+            f"{t.images_per_second:>10.0f}{ratio:>8.1f}x"
         )
     return "\n".join(lines)
 

@@ -77,7 +77,8 @@ def test_model_diagram_of_every_course_model():
         pytest.skip("Graphviz is not installed")
     for name in models.MODELS:
         image = plots.model_diagram(models.build(name))
-        assert image.data.startswith(b"\x89PNG"), name
+        assert image._repr_png_().startswith(b"\x89PNG"), name
+        assert f"layers of the model '{name}'" in image.alt and 'alt="Block diagram' in image._repr_html_()
 
 
 def test_model_diagram_without_graphviz_lists_the_layers(monkeypatch):

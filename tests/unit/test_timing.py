@@ -65,6 +65,26 @@ def test_speedups_and_table():
         timing.speedups(ts[1:])
 
 
+def test_one_row_per_timing_even_for_two_precisions_on_one_device():
+    cpu = timing.Timing("CPU", 1000, 10.0)
+    fp32 = timing.Timing("GPU", 1000, 2.0, "float32")
+    mixed = timing.Timing("GPU", 1000, 0.5, "mixed_float16")
+    assert timing.relative_speeds([cpu, fp32, mixed]) == [1.0, 5.0, 20.0]
+    rows = [line.split() for line in timing.format_table([cpu, fp32, mixed]).splitlines()[1:]]
+    assert [(r[1], r[-1]) for r in rows] == [("float32", "1.0x"), ("float32", "5.0x"), ("mixed_float16", "20.0x")]
+
+
+def test_time_training_reports_the_median_of_its_epochs(monkeypatch):
+    x = np.random.rand(64, 8).astype(np.float32)
+    y = np.arange(64) % 10
+    ticks = iter([0.0, 1.0, 10.0, 13.0, 20.0, 22.0])  # epochs of 1, 3 and 2 seconds
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: next(ticks))
+    t = timing.time_training(small_model, x, y, device="CPU", batch_size=32, warmup_batches=1, repeats=3)
+    assert t.seconds == 2.0 and t.images == 64
+    with pytest.raises(ValueError, match="repeats"):
+        timing.time_training(small_model, x, y, repeats=0)
+
+
 def test_forward_flops_of_the_course_models():
     # dense: 784*512 + 512*10 multiply-adds
     assert timing.forward_flops(models.dense_net()) == 2 * (784 * 512 + 512 * 10)
