@@ -21,7 +21,8 @@ def test_time_training_on_the_cpu():
     assert t.seconds > 0 and t.images_per_second == pytest.approx(256 / t.seconds)
 
 
-def test_time_training_builds_under_the_device_policy_and_restores_the_global_one():
+def policy_recorder():
+    """Data, a model builder that records the global dtype policy it was called under, and the record."""
     x = np.random.rand(64, 8).astype(np.float32)
     y = np.arange(64) % 10
     seen = []
@@ -29,6 +30,12 @@ def test_time_training_builds_under_the_device_policy_and_restores_the_global_on
     def build():
         seen.append(keras.mixed_precision.global_policy().name)
         return small_model()
+
+    return x, y, build, seen
+
+
+def test_time_training_builds_under_the_device_policy_and_restores_the_global_one():
+    x, y, build, seen = policy_recorder()
 
     assert timing.time_training(build, x, y, device="CPU", batch_size=32, warmup_batches=1).precision == "float32"
     t = timing.time_training(build, x, y, device="CPU", batch_size=32, warmup_batches=1, precision="mixed_float16")
@@ -100,13 +107,7 @@ def test_matmul_speed_is_positive():
 
 def test_the_cpu_is_timed_in_float32_even_when_the_book_uses_mixed_precision():
     # a chapter on a tensor-core GPU sets mixed_float16 globally; the CPU baseline must not inherit it
-    x = np.random.rand(64, 8).astype(np.float32)
-    y = np.arange(64) % 10
-    seen = []
-
-    def build():
-        seen.append(keras.mixed_precision.global_policy().name)
-        return small_model()
+    x, y, build, seen = policy_recorder()
 
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
