@@ -20,6 +20,7 @@ timing       wall-clock timing of training on CPU and GPU
 digits       photo of a handwritten digit -> 28x28 MNIST-style image
 baseline     the course's first photo recipe, kept for comparison
 synthetic    synthetic digit photos for examples, tests and benchmarks
+handwriting  the networks measured on folders of handwriting and the hard synthetic set
 ui           upload and drawing widgets for a live notebook
 """
 

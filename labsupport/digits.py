@@ -5,24 +5,40 @@ ratio), anti-aliased, and centred by their centre of mass in a 28x28 field,
 as white ink (255) on black (0). A photo is nothing like that: large, often
 rotated by its EXIF tag, in colour, unevenly lit, with the digit anywhere and
 specks and ruled lines around it. This module turns one into the other in
-small steps, each returning an image so that a chapter can show it:
+small steps, each a plain function from image to image (numpy arrays in and
+out, easy to port: box filters, grey-level openings, thresholds, connected
+components, distance transforms and resampling), so that a chapter can show
+every step:
 
-======================  ===================================================
-:func:`open_image`      read and check the file, apply the EXIF rotation
-:func:`to_grayscale`    one channel in [0, 1]; transparency over white
-:func:`downscale`       cap the longer side (speed; nothing finer is needed)
-:func:`ink_is_dark`     dark ink on light paper, or the other way round?
-:func:`ink_image`       ink bright, paper dark
-:func:`remove_background`  subtract the slowly varying light and paper
-:func:`ink_mask`        threshold chosen from the image itself (Otsu)
-:func:`select_digit`    the digit's ink, without specks and marks at the border
-:func:`fit_box`         crop, thicken thin strokes, fit into 20x20 keeping the aspect ratio
-:func:`center_by_mass`  place in 28x28 with the centre of mass in the middle
-======================  ===================================================
+=============================  ===============================================
+:func:`open_image`             read and check the file, apply the EXIF rotation
+:func:`to_rgb`                 three channels in [0, 1]; transparency over white
+:func:`downscale`              cap the longer side (speed; nothing finer is needed)
+:func:`colour_to_gray`         one channel, mixed from the colours where ink and
+                               paper differ most (:func:`ink_colour_difference`,
+                               :func:`colour_weights`)
+:func:`ink_is_dark`            dark ink on light paper, or the other way round?
+:func:`ink_image`              ink bright, paper dark
+:func:`remove_background`      subtract the slowly varying light and paper, with
+                               a window wider than the strokes
+                               (:func:`background_window`, :func:`local_stroke_width`)
+:func:`remove_lines`           take out ruled and grid lines
+:func:`ink_mask`               strong and weak ink, chosen from the image (Otsu,
+                               hysteresis)
+:func:`select_digit`           the digit's ink with its broken-off pieces, without
+                               specks and marks at the border
+:func:`zoom_box`               a small digit in a large photo: look again, closer
+:func:`crop_digit`             cut out the digit's ink
+:func:`set_stroke_width`       thicken thin strokes, thin thick ones: MNIST's width
+:func:`fit_box`                fit into 20x20 keeping the aspect ratio (area averaging)
+:func:`center_by_mass`         place in 28x28 with the centre of mass in the middle
+=============================  ===============================================
 
-:func:`preprocess` runs them all. The course's first recipe, kept for
-comparison, is :func:`labsupport.baseline.original_pipeline`; feeding the
-result to the networks is :mod:`labsupport.inference`.
+:func:`preprocess` runs them all and keeps every intermediate image
+(:class:`Steps`). The course's first recipe, kept for comparison, is
+:func:`labsupport.baseline.original_pipeline`; feeding the result to the
+networks is :mod:`labsupport.inference`; measuring it on folders of
+handwriting is :mod:`labsupport.handwriting`.
 
 Every problem with the input raises :class:`DigitImageError` with a message
 meant for the student.
@@ -52,14 +68,14 @@ MIN_SIDE = 16
 #: Weakest ink, against the paper, taken for a digit (share of the full range).
 MIN_CONTRAST = 0.12
 
+#: The smallest digit taken for one covers this share of the image (after :func:`downscale`).
+MIN_DIGIT_SHARE = 0.0005
+
 #: Longer side after :func:`downscale`.
 WORK_SIDE = 400
 
 #: MNIST's box for the digit and its field.
 BOX, FIELD = 20, 28
-
-#: MNIST strokes are about this wide, in pixels of the 20x20 box.
-STROKE_WIDTH_IN_BOX = 2.2
 
 
 class DigitImageError(ValueError):
@@ -131,10 +147,13 @@ def _open_file(source: str | os.PathLike | bytes | bytearray) -> tuple[Image.Ima
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:
-    """One channel in [0, 1] (0 black, 1 white), whatever the image mode.
+    """One channel in [0, 1] (0 black, 1 white), whatever the image mode: the plain brightness.
 
     Transparent pixels count as white paper; 16-bit and 32-bit images are
-    scaled by their own range; CMYK and palette images are converted.
+    scaled by their own range; CMYK and palette images are converted. (The
+    pipeline itself uses :func:`to_rgb` and :func:`colour_to_gray`, which
+    keep the colours until it knows which of them separate ink from paper;
+    the course's first recipe, :mod:`labsupport.baseline`, uses this.)
     """
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
@@ -153,31 +172,178 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
     return (np.asarray(image.convert("L"), dtype=np.float32) / 255.0)
 
 
-def downscale(gray: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
-    """Shrink so that the longer side is at most ``side`` pixels (area-averaging)."""
-    h, w = gray.shape
+def to_rgb(image: Image.Image) -> np.ndarray:
+    """Three channels in [0, 1], whatever the image mode.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+
+    Returns
+    -------
+    ndarray, shape (h, w, 3), float32
+        Transparent pixels count as white paper; 16-bit and 32-bit images
+        (grey by nature) are scaled by their own range; CMYK, palette and
+        other modes are converted.
+    """
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F", "1", "L", "LA", "La"):
+        gray = to_grayscale(image)
+        return np.repeat(gray[..., None], 3, axis=2)
+    if image.mode in ("P", "PA", "RGBA", "RGBa"):
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, image.convert("RGBA"))
+    return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def downscale(image: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    """Shrink so that the longer side is at most ``side`` pixels (area-averaging).
+
+    Parameters
+    ----------
+    image : ndarray, shape (h, w) or (h, w, channels), float
+    side : int
+
+    Returns
+    -------
+    ndarray
+        The same array when it is small enough already; otherwise a smaller
+        float32 one, each output pixel the mean of the input pixels it covers.
+    """
+    h, w = image.shape[:2]
     scale = side / max(h, w)
     if scale >= 1:
-        return gray
+        return image
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    image = Image.fromarray(gray.astype(np.float32))
-    return np.asarray(image.resize(size, Image.Resampling.BOX), dtype=np.float32)
+
+    def shrink(channel: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(channel.astype(np.float32)).resize(size, Image.Resampling.BOX))
+
+    if image.ndim == 2:
+        return shrink(image).astype(np.float32)
+    return np.stack([shrink(image[..., c]) for c in range(image.shape[2])], axis=2).astype(np.float32)
 
 
-def _background_level(gray: np.ndarray) -> float:
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return float(np.median(border))
+#: Brightness weights of the red, green and blue channels (ITU-R 601, as PIL's "L").
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+#: Share of the pixels, those that differ most from the paper around them, taken for ink.
+INK_SHARE = 0.01
+#: "Around": a box of this share of the longer side, wider than thick strokes.
+LOCAL_SHARE = 1 / 4
+
+
+def local_contrast(image: np.ndarray) -> np.ndarray:
+    """Each pixel minus the mean of the pixels around it (a box of :data:`LOCAL_SHARE` of the longer side).
+
+    Light gradients and shadows vary slowly and vanish; ink differs from
+    the paper around it and stays.
+
+    Parameters
+    ----------
+    image : ndarray, shape (h, w) or (h, w, channels)
+
+    Returns
+    -------
+    ndarray, float32, same shape
+    """
+    size = max(3, int(max(image.shape[:2]) * LOCAL_SHARE)) | 1  # odd: centred on the pixel
+    window = (size, size) + (1,) * (image.ndim - 2)
+    image = image.astype(np.float32)
+    return image - ndimage.uniform_filter(image, size=window)
+
+
+def ink_is_dark_in(contrast: np.ndarray) -> bool:
+    """Whether the ink is darker than the paper, from a :func:`local_contrast` image.
+
+    The ink is the minority: the brightness values have a long tail on the
+    ink's side (negative skewness for dark ink).
+    """
+    centred = contrast - contrast.mean()
+    return bool(np.mean(centred**3) <= 0)
+
+
+def ink_colour_difference(rgb: np.ndarray) -> np.ndarray:
+    """How the ink's colour differs from the paper's, channel by channel.
+
+    The mean :func:`local_contrast` of the pixels that stand out most from
+    their surroundings on the ink's side (:data:`INK_SHARE` of them, the
+    darkest when the ink is dark, :func:`ink_is_dark_in`). Negative in a
+    channel where the ink is darker than the paper.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (h, w, 3), values in [0, 1]
+
+    Returns
+    -------
+    ndarray, shape (3,)
+    """
+    contrast = local_contrast(rgb)
+    brightness = contrast @ LUMA
+    if ink_is_dark_in(brightness):
+        brightness = -brightness
+    ink = brightness >= np.quantile(brightness, 1 - INK_SHARE)
+    return contrast[ink].mean(axis=0).astype(np.float32)
+
+
+def colour_weights(difference: np.ndarray) -> np.ndarray:
+    """How much each colour channel counts in :func:`colour_to_gray`.
+
+    A channel counts with the square of its difference between ink and
+    paper (:func:`ink_colour_difference`): blue ink on yellow paper is seen
+    best in the red and green channels, hardly in the blue one; black ink
+    on white paper in all three alike. A channel in which the ink is
+    lighter than the paper while it is darker overall (or the other way
+    round) counts negatively: it is inverted.
+
+    Returns
+    -------
+    ndarray, shape (3,)
+        Signed weights whose absolute values sum to 1. Plain brightness
+        (:data:`LUMA`) when ink and paper hardly differ.
+    """
+    difference = np.asarray(difference, np.float64)
+    if np.abs(difference).sum() < 1e-4:
+        return LUMA.copy()
+    brighter = 1.0 if float(LUMA @ difference) > 0 else -1.0  # the ink is brighter overall than the paper
+    weights = difference**2 * np.sign(difference) * brighter
+    return (weights / np.abs(weights).sum()).astype(np.float32)
+
+
+def colour_to_gray(rgb: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """One channel in [0, 1] in which ink and paper differ most.
+
+    A weighted mean of the colour channels (:func:`colour_weights`), a
+    negative weight meaning an inverted channel. It keeps the polarity of
+    brightness: dark ink stays dark, chalk on a board stays light.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (h, w, 3), values in [0, 1]
+    weights : ndarray, shape (3,), optional
+        Default: from :func:`ink_colour_difference` of this image.
+
+    Returns
+    -------
+    ndarray, shape (h, w), float32
+    """
+    if weights is None:
+        weights = colour_weights(ink_colour_difference(rgb))
+    weights = np.asarray(weights, np.float32)
+    positive = np.clip(weights, 0, None)
+    negative = np.clip(-weights, 0, None)
+    gray = rgb @ positive + (1.0 - rgb) @ negative
+    return np.clip(gray, 0, 1).astype(np.float32)
 
 
 def ink_is_dark(gray: np.ndarray) -> bool:
     """Whether the ink is darker than the paper.
 
-    The paper is what most of the border shows; the ink lies at whichever
-    end of the brightness range is farther from it.
+    Light gradients and shadows are taken out first (:func:`local_contrast`);
+    then the ink, the minority, makes a long tail on its side of the
+    brightness values (:func:`ink_is_dark_in`).
     """
-    paper = _background_level(gray)
-    lo, hi = np.percentile(gray, [0.5, 99.5])
-    return (paper - lo) >= (hi - paper)
+    return ink_is_dark_in(local_contrast(gray))
 
 
 def ink_image(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
@@ -187,25 +353,160 @@ def ink_image(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
     return (1.0 - gray) if dark_ink else gray.copy()
 
 
-def remove_background(ink: np.ndarray) -> np.ndarray:
+#: The background window is at least this share of the image's longer side ...
+BACKGROUND_SHARE = 1 / 12
+#: ... and at least this many times the width of the wider strokes, so that no stroke is taken for background ...
+BACKGROUND_PER_STROKE = 2.5
+#: ... but at most this share of the longer side.
+BACKGROUND_MAX_SHARE = 1 / 4
+
+
+def background_window(shape: tuple[int, ...], stroke: float = 0.0) -> int:
+    """Side of the window :func:`remove_background` needs: wider than any pen stroke.
+
+    Parameters
+    ----------
+    shape : tuple
+        The image's shape.
+    stroke : float
+        Width of the wider strokes, in pixels (:func:`local_stroke_width`);
+        0 when not known yet.
+
+    Returns
+    -------
+    int
+        :data:`BACKGROUND_PER_STROKE` times ``stroke``, at least
+        :data:`BACKGROUND_SHARE` and at most :data:`BACKGROUND_MAX_SHARE`
+        of the longer side.
+    """
+    longest = max(shape[:2])
+    smallest = max(3, int(longest * BACKGROUND_SHARE))
+    largest = max(smallest, int(longest * BACKGROUND_MAX_SHARE))
+    return int(np.clip(round(BACKGROUND_PER_STROKE * stroke), smallest, largest)) | 1  # odd: centred on the pixel
+
+
+def local_stroke_width(ink: np.ndarray, digit_mask: np.ndarray, percentile: float = 90) -> float:
+    """Width of the wider strokes, measured on the ink image around the digit.
+
+    Around the digit (its bounding box with a margin), shadows and light
+    gradients hardly change, so Otsu's threshold on the ink image itself
+    separates the strokes whole, even where a too narrow background window
+    had hollowed them out.
+
+    Parameters
+    ----------
+    ink : ndarray
+        Ink bright (:func:`ink_image`).
+    digit_mask : ndarray of bool
+        Where the digit was found (:func:`select_digit`).
+    percentile : float
+        Of the stroke widths (:func:`stroke_width`).
+
+    Returns
+    -------
+    float
+        Pixels.
+    """
+    top, bottom, left, right = bounding_box(digit_mask)
+    margin = max(bottom - top, right - left) // 10 + 1
+    patch = ink[max(0, top - margin) : bottom + margin, max(0, left - margin) : right + margin]
+    return stroke_width(patch > otsu_threshold(np.clip(patch, 0, 1)), percentile)
+
+
+def remove_background(ink: np.ndarray, window: int | None = None) -> np.ndarray:
     """Subtract the slowly varying background: light gradients, shadows, paper colour.
 
     A grey-level *opening* with a window wider than any pen stroke erases the
     strokes and keeps the background; smoothing it and subtracting it leaves
     the ink on an even, black background. The result is scaled so that the
     strongest ink is 1.
+
+    Parameters
+    ----------
+    ink : ndarray, shape (h, w)
+        Ink bright (:func:`ink_image`).
+    window : int, optional
+        Side of the opening's window; default :func:`background_window` for
+        thin strokes.
+
+    Raises
+    ------
+    DigitImageError
+        If nothing stands out from the background (a blank page).
     """
-    size = max(3, int(max(ink.shape) / 12))
+    size = background_window(ink.shape) if window is None else max(3, int(window)) | 1
     background = ndimage.grey_opening(ink, size=(size, size))
     background = ndimage.uniform_filter(background, size=size)
     flat = np.clip(ink - background, 0, None)
-    top = np.percentile(flat, 99.9)
+    top = np.quantile(flat, 1 - MIN_DIGIT_SHARE)
     if top < MIN_CONTRAST:
         raise DigitImageError(
             "no digit found: the image is blank or the ink is too faint "
             f"(contrast {top:.2f} of the full range; write with a darker pen or add light)"
         )
     return np.clip(flat / top, 0, 1).astype(np.float32)
+
+
+#: Ruled and grid lines: straight runs at least this share of the image's side ...
+LINE_RUN_SHARE = 1 / 5
+#: ... that join up to span at least this share of it (longer than any stroke of a digit) ...
+LINE_SPAN_SHARE = 0.6
+#: ... allowing this share of the side for a slight tilt; and there must be
+#: this many of them (a ruled page, not one long stroke of a digit).
+LINE_TILT_SHARE = 0.012
+MIN_LINES = 3
+#: Lines are thin: on average at most this share of the side wide.
+LINE_WIDTH_SHARE = 0.025
+
+
+def remove_lines(flat: np.ndarray, around_digit: bool = False) -> np.ndarray:
+    """Take out ruled and grid lines: straight horizontal or vertical marks across the page.
+
+    A grey-level opening with a long, thin window (a line of
+    :data:`LINE_RUN_SHARE` of the side, after a small maximum filter across
+    it that tolerates a slight tilt) keeps only straight runs of ink; those
+    runs that join up to span :data:`LINE_SPAN_SHARE` of the image are the
+    paper's lines, no stroke of a digit being that long. Their brightness
+    is subtracted: a line disappears, a pen stroke crossing it keeps what
+    it has above the line.
+
+    Parameters
+    ----------
+    flat : ndarray
+        Ink bright on black, in [0, 1] (:func:`remove_background`).
+    around_digit : bool
+        Whether ``flat`` is a piece of the photo cut out around a small
+        digit (:func:`zoom_box`), which no stroke of the digit can span:
+        then one line of any width is enough. Otherwise there must be
+        :data:`MIN_LINES` of them, at most :data:`LINE_WIDTH_SHARE` wide.
+
+    Returns
+    -------
+    ndarray, float32
+    """
+    out = flat.astype(np.float32).copy()
+    faint = 0.5 * WEAK_SHARE * strong_ink_level(flat)  # fainter lines would not be taken for ink anyway
+    for axis in (0, 1):  # 0: horizontal lines (along the columns' axis), 1: vertical
+        a = flat if axis == 0 else flat.T
+        h, w = a.shape
+        run = max(3, int(w * LINE_RUN_SHARE))
+        tilt = max(1, int(round(h * LINE_TILT_SHARE)))
+        lines = ndimage.grey_opening(ndimage.maximum_filter(a, size=(2 * tilt + 1, 1)), size=(1, run))
+        lines = np.minimum(lines, a)
+        found = lines > faint
+        labels, n = ndimage.label(found, structure=EIGHT)
+        if n == 0:
+            continue
+        spans = np.array([s[1].stop - s[1].start for s in ndimage.find_objects(labels)])
+        widths = ndimage.sum(found, labels, index=np.arange(1, n + 1)) / spans
+        widest = h if around_digit else LINE_WIDTH_SHARE * h
+        long_ones = [i + 1 for i in range(n) if spans[i] >= LINE_SPAN_SHARE * w and widths[i] <= widest]
+        if len(long_ones) < (1 if around_digit else MIN_LINES):
+            continue
+        line_mask = ndimage.maximum_filter(np.isin(labels, long_ones), size=3)
+        line_part = np.where(line_mask, lines, 0.0)
+        out -= line_part if axis == 0 else line_part.T
+    return np.clip(out, 0, 1).astype(np.float32)
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
@@ -223,31 +524,70 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     return float(edges[1:][int(np.argmax(between))])
 
 
-def ink_mask(flat: np.ndarray) -> np.ndarray:
-    """Pixels that are ink: above a threshold chosen from this image.
+#: Strong ink is never below this share of the strongest ink (paper texture and noise are weaker).
+MIN_INK = 0.25
+#: Weak ink: at least this share of the strong threshold, and connected to strong ink.
+WEAK_SHARE = 0.65
 
-    Otsu's threshold, but never below a quarter of the strongest ink (so that
-    paper texture and noise on a nearly empty page are not taken for ink).
+#: Pixels touching by an edge or a corner are connected.
+EIGHT = np.ones((3, 3), bool)
+
+
+def strong_ink_level(flat: np.ndarray) -> float:
+    """The threshold of strong ink: Otsu's, never below :data:`MIN_INK`."""
+    return max(otsu_threshold(flat), MIN_INK)
+
+
+def ink_mask(flat: np.ndarray, weak_share: float = WEAK_SHARE) -> np.ndarray:
+    """Pixels that are ink: two thresholds chosen from this image (hysteresis).
+
+    *Strong* ink is above Otsu's threshold (never below :data:`MIN_INK`);
+    *weak* ink is above ``weak_share`` of it. Weak ink is kept where it is
+    connected to strong ink: the faint parts of a stroke (a thin pen, a
+    ballpoint skipping, blur) stay with it, while faint marks on their own
+    are dropped.
+
+    Parameters
+    ----------
+    flat : ndarray
+        Ink bright on black, in [0, 1] (:func:`remove_background`).
+    weak_share : float
+        1 gives a single threshold.
+
+    Returns
+    -------
+    ndarray of bool
     """
-    threshold = max(otsu_threshold(flat), 0.25)
-    return flat > threshold
+    strong_level = strong_ink_level(flat)
+    strong = flat > strong_level
+    labels, _ = ndimage.label(flat > weak_share * strong_level, structure=EIGHT)
+    keep = np.unique(labels[strong])
+    return np.isin(labels, keep[keep > 0])
 
 
-def select_digit(mask: np.ndarray, min_share: float = 0.08) -> np.ndarray:
-    """The ink that belongs to the digit, without specks and marks at the border.
+#: Pieces within this share of the digit's size from it are part of it (a broken stroke) ...
+NEAR_SHARE = 0.25
+#: ... unless they are smaller than this share of the largest blob (a speck of dust).
+PIECE_SHARE = 0.01
 
-    The digit is the largest connected blob of ink together with every blob
-    at least ``min_share`` of its size (a 5's separate top stroke, the bar of
-    a 7 written the continental way). Smaller specks are dropped, and so are
-    blobs touching the image border (the edge of the page, a ruler, a finger)
-    unless the digit itself does.
+
+def select_digit(mask: np.ndarray, near: float = NEAR_SHARE) -> np.ndarray:
+    """The ink that belongs to the digit, without specks and marks around it.
+
+    The digit grows from the largest connected blob of ink: every blob
+    within ``near`` of the digit's longer side joins it (a stroke broken by
+    a skipping pen, a 5's separate top stroke), again and again until no
+    blob is that close. Specks smaller than :data:`PIECE_SHARE` of the
+    largest blob never join; blobs farther away (dirt, a second mark) are
+    dropped, and so are blobs touching the image border (the edge of the
+    page, a ruler, a finger) unless the digit itself does.
 
     Raises
     ------
     DigitImageError
         If no ink, or only specks, are found.
     """
-    labels, n = ndimage.label(mask)
+    labels, n = ndimage.label(mask, structure=EIGHT)
     if n == 0:
         raise DigitImageError("no digit found: the image has no ink after removing the background")
     sizes = ndimage.sum(mask, labels, index=np.arange(1, n + 1))
@@ -260,10 +600,20 @@ def select_digit(mask: np.ndarray, min_share: float = 0.08) -> np.ndarray:
     inner = [i for i in range(n) if not touches_border(slices[i])]
     candidates = inner if inner and sizes[inner].max() >= 0.2 * sizes.max() else list(range(n))
     biggest = max(sizes[i] for i in candidates)
-    if biggest < 0.0005 * mask.size:
+    if biggest < MIN_DIGIT_SHARE * mask.size:
         raise DigitImageError("no digit found: only small specks of ink")
-    keep = [i + 1 for i in candidates if sizes[i] >= min_share * biggest]
-    return np.isin(labels, keep)
+    pieces = {i for i in candidates if sizes[i] >= PIECE_SHARE * biggest}
+    keep = {max(candidates, key=lambda i: sizes[i])}
+    while near > 0:
+        digit = np.isin(labels, [i + 1 for i in keep])
+        top, bottom, left, right = bounding_box(digit)
+        reach = max(1, int(round(near * max(bottom - top, right - left))))
+        around = ndimage.maximum_filter(digit, size=2 * reach + 1)  # within ``reach`` pixels (chessboard)
+        joining = {int(v) - 1 for v in np.unique(labels[around]) if v} & pieces - keep
+        if not joining:
+            break
+        keep |= joining
+    return np.isin(labels, [i + 1 for i in sorted(keep)])
 
 
 def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -274,47 +624,102 @@ def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
 
 
-def stroke_width(mask: np.ndarray) -> float:
+def stroke_width(mask: np.ndarray, percentile: float = 50) -> float:
     """Typical stroke width of a binary drawing, in pixels.
 
-    Twice the distance from the middle of a stroke to its edge, taken as the
-    median over the stroke's ridge (pixels that are local maxima of the
-    distance to the background).
+    Twice the distance from the middle of a stroke to its edge, taken over
+    the stroke's ridge (pixels that are local maxima of the distance to the
+    background): the median by default, a higher percentile for the wider
+    strokes.
     """
     if not mask.any():
         return 0.0
     mask = np.pad(mask, 1)  # the distance is to the nearest background pixel: make sure there is one
     distance = ndimage.distance_transform_edt(mask)
     ridge = mask & (distance >= ndimage.maximum_filter(distance, size=3))
-    return float(2 * np.median(distance[ridge]))
+    return float(2 * np.percentile(distance[ridge], percentile))
 
 
-def fit_box(flat: np.ndarray, digit_mask: np.ndarray) -> np.ndarray:
-    """Crop the digit and fit it into 20x20, keeping the aspect ratio.
+def crop_digit(flat: np.ndarray, digit_mask: np.ndarray) -> np.ndarray:
+    """The digit's own ink, cut out to its bounding box; everything else black.
 
-    Only the digit's own ink (``digit_mask``) is kept. Thin strokes (a fine
-    pen, a big photo) are thickened first so that after shrinking they are
-    about as wide as MNIST's; the result is anti-aliased and its strongest
-    ink is 1.
+    Returns
+    -------
+    ndarray, float32
+    """
+    top, bottom, left, right = bounding_box(digit_mask)
+    return np.where(digit_mask, flat, 0.0)[top:bottom, left:right].astype(np.float32)
+
+
+#: MNIST's strokes are about this wide, in pixels of the 20x20 box (see :func:`set_stroke_width`):
+#: with it, and :data:`RESAMPLE`, the pipeline's digits have MNIST's median stroke width (2.8 px
+#: measured by :func:`stroke_width` at half intensity), share of ink pixels and mean ink value.
+STROKE_WIDTH_IN_BOX = 2.8
+
+
+def _disc(diameter: int) -> np.ndarray:
+    """A round window (boolean footprint) of the given diameter in pixels."""
+    r = (diameter - 1) / 2
+    yy, xx = np.mgrid[:diameter, :diameter] - r
+    return (yy**2 + xx**2) <= r**2 + 0.5
+
+
+def set_stroke_width(crop: np.ndarray, in_box: float = STROKE_WIDTH_IN_BOX) -> np.ndarray:
+    """Thicken thin strokes and thin thick ones to MNIST's width.
+
+    The crop will be shrunk until its longer side is 20 pixels; its strokes
+    should then be ``in_box`` pixels wide, as MNIST's are. A fine pen on a
+    large photo is grown (grey dilation), a marker or a paint program's
+    thick brush is shrunk (grey erosion, which never takes a stroke below
+    half its width), each with a round window.
+
+    Parameters
+    ----------
+    crop : ndarray
+        The digit's ink, bright on black (:func:`crop_digit`).
+    in_box : float
+        Wanted stroke width after fitting into 20x20.
+
+    Returns
+    -------
+    ndarray, float32
+        Padded by the amount grown, so that nothing is cut off.
+    """
+    width = stroke_width(crop > 0)
+    if not width:
+        return crop.astype(np.float32)
+    wanted = in_box * max(crop.shape) / BOX
+    change = int(round(wanted - width))
+    if change >= 1:
+        grown = np.pad(crop, change)
+        return ndimage.grey_dilation(grown, footprint=_disc(change + 1)).astype(np.float32)
+    change = min(-change, int(width / 2))
+    if change >= 1:
+        return ndimage.grey_erosion(crop, footprint=_disc(change + 1)).astype(np.float32)
+    return crop.astype(np.float32)
+
+
+#: How :func:`fit_box` resamples: each new pixel the mean of the pixels it covers (as MNIST's
+#: anti-aliasing gives: few faint pixels around the strokes; Lanczos leaves a wider faint halo).
+RESAMPLE = Image.Resampling.BOX
+
+
+def fit_box(crop: np.ndarray) -> np.ndarray:
+    """Shrink (or grow) the digit to fit into 20x20, keeping the aspect ratio.
+
+    The black margin is cut off first; resampled with :data:`RESAMPLE`
+    (area averaging); the strongest ink is then 1.
 
     Returns
     -------
     ndarray
         Float image whose longer side is 20 pixels.
     """
-    top, bottom, left, right = bounding_box(digit_mask)
-    crop = np.where(digit_mask, flat, 0.0)[top:bottom, left:right]
-    longest = max(crop.shape)
-    wanted = STROKE_WIDTH_IN_BOX * longest / BOX
-    width = stroke_width(crop > 0)
-    grow = int(round(wanted - width)) if width else 0
-    if grow >= 1:
-        crop = np.pad(crop, grow)
-        crop = ndimage.grey_dilation(crop, size=(grow + 1, grow + 1))
-    longest = max(crop.shape)
-    scale = BOX / longest
+    top, bottom, left, right = bounding_box(crop > 0)
+    crop = crop[top:bottom, left:right]
+    scale = BOX / max(crop.shape)
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    small = np.asarray(Image.fromarray(crop.astype(np.float32)).resize(size, Image.Resampling.LANCZOS))
+    small = np.asarray(Image.fromarray(crop.astype(np.float32)).resize(size, RESAMPLE))
     small = np.clip(small, 0, None)
     peak = np.percentile(small[small > 0], 95) if (small > 0).any() else 1.0
     return np.clip(small / max(peak, 1e-6), 0, 1).astype(np.float32)
@@ -342,9 +747,76 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     return np.round(field * 255).astype(np.uint8)
 
 
+def find_digit(
+    ink: np.ndarray, window: int, around_digit: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`remove_background`, :func:`remove_lines`, :func:`ink_mask` and :func:`select_digit` in a row.
+
+    Parameters
+    ----------
+    ink : ndarray
+        Ink bright (:func:`ink_image`).
+    window : int
+        The background window (:func:`background_window`).
+    around_digit : bool
+        Passed to :func:`remove_lines`.
+
+    Returns
+    -------
+    flat, mask, digit_mask : ndarray
+    """
+    flat = remove_lines(remove_background(ink, window), around_digit)
+    mask = ink_mask(flat)
+    return flat, mask, select_digit(mask)
+
+
+#: A digit whose longer side is below this share of the working image's is looked at again ...
+ZOOM_BELOW = 0.25
+#: ... in a piece of the full-size photo around it, with this margin (share of the digit's longer side) ...
+ZOOM_MARGIN = 0.5
+#: ... when the full-size photo has at least this many times as many pixels across.
+ZOOM_GAIN = 1.5
+
+
+def zoom_box(digit_mask: np.ndarray, full_size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Where to look again when the digit is small in a large photo.
+
+    A digit that fills a small part of a large photo has few pixels left
+    after :func:`downscale`; cut out of the full-size photo (with a margin
+    of paper around it) and worked on again, it has many more.
+
+    Parameters
+    ----------
+    digit_mask : ndarray of bool
+        The digit found in the working image (:func:`select_digit`).
+    full_size : (width, height)
+        The full-size photo's size.
+
+    Returns
+    -------
+    (left, top, right, bottom) or None
+        The box in the full-size photo (for ``Image.crop``), or None when
+        the digit is large enough already or the photo has no more pixels.
+    """
+    h, w = digit_mask.shape
+    top, bottom, left, right = bounding_box(digit_mask)
+    longest = max(bottom - top, right - left)
+    scale = max(full_size) / max(h, w)
+    if longest >= ZOOM_BELOW * max(h, w) or scale < ZOOM_GAIN:
+        return None
+    margin = ZOOM_MARGIN * longest
+    box = (max(0.0, left - margin), max(0.0, top - margin), min(w, right + margin), min(h, bottom + margin))
+    return tuple(int(round(v * scale)) for v in box)
+
+
 @dataclass
 class Steps:
-    """Every intermediate image of :func:`preprocess`, for showing the pipeline."""
+    """Every intermediate image of :func:`preprocess`, for showing the pipeline.
+
+    ``photo`` is the whole photo; the other images are of the working copy
+    (the part of the photo around a small digit, when :func:`zoom_box` gave
+    one: ``zoom``).
+    """
 
     photo: np.ndarray
     gray: np.ndarray
@@ -352,9 +824,16 @@ class Steps:
     flat: np.ndarray
     mask: np.ndarray
     digit_mask: np.ndarray
+    crop: np.ndarray
+    stroked: np.ndarray
     fitted: np.ndarray
     digit: np.ndarray
     dark_ink: bool = True
+    weights: np.ndarray | None = None
+    window: int = 0
+    stroke_in_box: float = 0.0
+    wanted_in_box: float = STROKE_WIDTH_IN_BOX
+    zoom: tuple[int, int, int, int] | None = None
 
 
 def preprocess(source: Source) -> Steps:
@@ -362,7 +841,7 @@ def preprocess(source: Source) -> Steps:
 
     Parameters
     ----------
-    source : path, bytes or PIL image
+    source : path, bytes, PIL image or uint8 array
 
     Returns
     -------
@@ -376,12 +855,33 @@ def preprocess(source: Source) -> Steps:
     """
     image = open_image(source)
     photo = np.asarray(image.convert("RGB"))
-    gray = downscale(to_grayscale(image))
+    steps = _steps(image, photo)
+    box = zoom_box(steps.digit_mask, image.size)
+    if box is not None:
+        try:
+            steps = _steps(image.crop(box), photo, box)
+        except DigitImageError:  # nothing usable in the piece: keep the first look
+            pass
+    return steps
+
+
+def _steps(image: Image.Image, photo: np.ndarray, zoom: tuple[int, int, int, int] | None = None) -> Steps:
+    """Every step after :func:`open_image`, on an image (or a piece of it)."""
+    rgb = downscale(to_rgb(image))
+    weights = colour_weights(ink_colour_difference(rgb))
+    gray = colour_to_gray(rgb, weights)
     dark = ink_is_dark(gray)
     ink = ink_image(gray, dark)
-    flat = remove_background(ink)
-    mask = ink_mask(flat)
-    digit_mask = select_digit(mask)
-    fitted = fit_box(flat, digit_mask)
+    window = background_window(ink.shape)
+    flat, mask, digit_mask = find_digit(ink, window, zoom is not None)
+    wider = background_window(ink.shape, local_stroke_width(ink, digit_mask))
+    if wider > window:  # thick strokes: again, with a window they fit in
+        window = wider
+        flat, mask, digit_mask = find_digit(ink, window, zoom is not None)
+    crop = crop_digit(flat, digit_mask)
+    stroke_in_box = stroke_width(crop > 0) * BOX / max(crop.shape)
+    stroked = set_stroke_width(crop)
+    fitted = fit_box(stroked)
     digit = center_by_mass(fitted)
-    return Steps(photo, gray, ink, flat, mask, digit_mask, fitted, digit, dark)
+    return Steps(photo, gray, ink, flat, mask, digit_mask, crop, stroked, fitted, digit, dark, weights,
+                 window, stroke_in_box, STROKE_WIDTH_IN_BOX, zoom)

@@ -3,10 +3,14 @@
 Each model's input format comes from its entry in
 :data:`labsupport.models.MODELS`, so the same call serves every registered
 network, whether the images are MNIST's test set or photos that went
-through :func:`labsupport.digits.preprocess`.
+through :func:`labsupport.digits.preprocess`. :func:`verdict` says whether
+the networks are sure about one image.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -54,6 +58,37 @@ def predict(networks: dict[str, keras.Model], images: np.ndarray) -> dict[str, n
         name: predict_labels(net, data.model_inputs(images, models.spec(name).inputs))[0]
         for name, net in networks.items()
     }
+
+
+def predict_directly(
+    networks: dict[str, keras.Model], images: np.ndarray, batch_size: int = 256
+) -> dict[str, np.ndarray]:
+    """Like :func:`predict`, but calling each network directly, batch by batch.
+
+    ``model.predict`` compiles a function for every new input size; for
+    one-off batches of different sizes (a folder of photos, then a synthetic
+    set) calling the network is as fast and compiles nothing (so TensorFlow
+    does not warn about "retracing").
+
+    Parameters
+    ----------
+    networks : dict
+        Registered model name to trained model.
+    images : ndarray, shape (n, 28, 28) or (28, 28), uint8
+    batch_size : int
+
+    Returns
+    -------
+    dict
+        Model name to an array of shape (n, 10).
+    """
+    images = np.asarray(images).reshape(-1, 28, 28)
+    out = {}
+    for name, net in networks.items():
+        x = data.model_inputs(images, models.spec(name).inputs)
+        parts = [np.asarray(net(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+        out[name] = np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
+    return out
 
 
 def accuracy(networks: dict[str, keras.Model], images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -136,3 +171,81 @@ def accuracy_under_shift(
     """
     per_shift = [accuracy(networks, shift_images(images, s, axis), labels) for s in shifts]
     return {name: np.array([acc[name] for acc in per_shift]) for name in networks}
+
+
+#: Below this probability (the networks' mean for their top class) the answer counts as unsure.
+SURE_PROBABILITY = 0.8
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the networks say about one image, and whether they are sure.
+
+    Attributes
+    ----------
+    label : int
+        The most likely class: the highest mean probability over the networks.
+    probability : float
+        Its mean probability.
+    runner_up : int
+        The second most likely class.
+    runner_up_probability : float
+        Its mean probability.
+    sure : bool
+        Every network's top class is ``label`` and ``probability`` is at least
+        the threshold.
+    reason : str
+        Why not sure (``""`` when sure).
+    """
+
+    label: int
+    probability: float
+    runner_up: int
+    runner_up_probability: float
+    sure: bool
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.sure:
+            return f"a {self.label} ({self.probability:.0%})"
+        return (f"unsure: {self.label} ({self.probability:.0%}) or {self.runner_up} "
+                f"({self.runner_up_probability:.0%}); {self.reason}")
+
+
+def verdict(probabilities: Mapping[str, np.ndarray] | np.ndarray, threshold: float = SURE_PROBABILITY) -> Verdict:
+    """Decide what the networks say about one image, and whether they are sure.
+
+    Unsure when the networks disagree about the most likely class, or when
+    their mean probability for it is below ``threshold``; the top two
+    classes are then both worth showing.
+
+    Parameters
+    ----------
+    probabilities : dict or ndarray
+        Network name to its 10 class probabilities for the image (shape (10,)
+        or (1, 10), as from :func:`predict`), or one network's probabilities.
+    threshold : float
+
+    Returns
+    -------
+    Verdict
+
+    Raises
+    ------
+    ValueError
+        If there are no probabilities, or not 10 per network.
+    """
+    if not isinstance(probabilities, Mapping):
+        probabilities = {"network": probabilities}
+    rows = {name: np.asarray(p, dtype=np.float64).reshape(-1) for name, p in probabilities.items()}
+    if not rows or any(p.shape != (10,) for p in rows.values()):
+        raise ValueError("expected 10 class probabilities per network for one image")
+    mean = np.mean(list(rows.values()), axis=0)
+    first, second = (int(k) for k in np.argsort(mean)[::-1][:2])
+    tops = {name: int(p.argmax()) for name, p in rows.items()}
+    reasons = []
+    if len(set(tops.values())) > 1:
+        reasons.append("the networks disagree")
+    if mean[first] < threshold:
+        reasons.append(f"the top probability is below {threshold:.0%}")
+    return Verdict(first, float(mean[first]), second, float(mean[second]), not reasons, " and ".join(reasons))

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from . import inference
 from .digits import Steps
+from .inference import Verdict
 from .profile import SEED
 from .timing import Timing
 
@@ -488,18 +490,21 @@ def pipeline_steps(steps: Steps, old: np.ndarray | None = None, title: str = "")
     -------
     CourseFigure
     """
+    weights = steps.weights if steps.weights is not None else np.full(3, np.nan)
+    colours = " ".join(f"{c}{w:+.2f}".replace("+", "") for c, w in zip("RGB", weights))
     panels = [
         (steps.photo, "photo", None),
-        (steps.gray, "grayscale", "gray"),
+        (steps.gray, ("grayscale, closer" if steps.zoom else "grayscale") + f"\n{colours}", "gray"),
         (steps.ink, "ink bright", "gray"),
-        (steps.flat, "background removed", "gray"),
-        (np.where(steps.digit_mask, 1.0, 0.35 * steps.mask), "digit (specks grey)", "gray"),
+        (steps.flat, f"background removed\nwindow {steps.window} px", "gray"),
+        (np.where(steps.digit_mask, 1.0, 0.35 * steps.mask), "digit\n(dropped: grey)", "gray"),
+        (steps.stroked, f"strokes {steps.stroke_in_box:.1f} -> {steps.wanted_in_box:.1f}\npx in 20x20", "gray"),
         (steps.fitted, f"fit {steps.fitted.shape[0]}x{steps.fitted.shape[1]}", "gray"),
         (steps.digit, "centred 28x28", "gray"),
     ]
     if old is not None:
         panels.append((old, "old pipeline", "gray"))
-    fig = CourseFigure(figsize=(1.6 * len(panels), 2.0))
+    fig = CourseFigure(figsize=(1.6 * len(panels), 2.2))
     axes = fig.subplots(1, len(panels))
     for ax, (img, name, cmap) in zip(axes, panels):
         ax.imshow(img, cmap=cmap)
@@ -509,31 +514,96 @@ def pipeline_steps(steps: Steps, old: np.ndarray | None = None, title: str = "")
     if title:
         fig.suptitle(title, fontsize=10)
     fig.alt = (f"{title}: " if title else "") + "preprocessing steps from the photo to a centred 28x28 digit: " + \
-        ", ".join(name for _, name, _ in panels)
+        ", ".join(name.replace("\n", " ") for _, name, _ in panels)
     return fig
 
 
-def model_probabilities(probs: dict[str, np.ndarray], title: str = "") -> CourseFigure:
-    """One probability bar chart per model, side by side, for a single image.
+def model_probabilities(probs: dict[str, np.ndarray], title: str = "", verdict: Verdict | None = None) -> CourseFigure:
+    """One probability bar chart per model, side by side, for a single image, with the verdict.
 
     Parameters
     ----------
     probs : dict
         Model name to 10 probabilities (or an array of shape (1, 10)).
     title : str
+    verdict : Verdict, optional
+        What the networks say together (:func:`labsupport.inference.verdict`
+        of ``probs`` by default): a sure answer, or "unsure" with the top two
+        classes, written under the title (in red when unsure).
 
     Returns
     -------
     CourseFigure
     """
-    fig = CourseFigure(figsize=(3.2 * len(probs), 2.5))
+    if verdict is None:
+        verdict = inference.verdict(probs)
+    fig = CourseFigure(figsize=(3.2 * len(probs), 3.0))
     axes = np.atleast_1d(fig.subplots(1, len(probs)))
     said = []
     for ax, (name, p) in zip(axes, probs.items()):
         p = np.asarray(p).reshape(-1)
         probabilities(p, title=f"{name}: {int(p.argmax())} ({p.max():.0%})", ax=ax)
         said.append(f"{name} says {int(p.argmax())} ({p.max():.0%})")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.alt = (f"{title}: " if title else "") + "class probabilities of each model; " + "; ".join(said)
+    said_together = f"the networks say {verdict}" if verdict.sure else f"the networks are {verdict}"
+    heading = f"{title}\n{said_together}" if title else said_together
+    fig.suptitle(heading, fontsize=10, color="black" if verdict.sure else "#b00020")
+    heading = heading.replace("\n", ": ")
+    fig.alt = heading + "; class probabilities of each model; " + "; ".join(said)
     return fig
+
+
+class Table:
+    """An HTML table with a caption (plain text outside a notebook).
+
+    Parameters
+    ----------
+    header : sequence of str
+    rows : sequence of sequences
+        Cells, already formatted as text.
+    caption : str
+    """
+
+    def __init__(self, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> None:
+        self.header, self.rows, self.caption = list(header), [list(r) for r in rows], caption
+
+    def __repr__(self) -> str:
+        widths = [max(len(str(c)) for c in column) for column in zip(self.header, *self.rows)]
+        lines = [self.caption] if self.caption else []
+        for row in [self.header] + self.rows:
+            cells = (str(c).rjust(w) if k else str(c).ljust(w) for k, (c, w) in enumerate(zip(row, widths)))
+            lines.append("  ".join(cells))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in self.rows
+        )
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return f"<table class='labsupport-table'>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def accuracy_table(
+    rows: Sequence[tuple[str, str, int, dict[str, float]]], caption: str = ""
+) -> Table:
+    """The accuracy of each network with each pipeline (and for each kind of image), as a table.
+
+    Parameters
+    ----------
+    rows : sequence
+        ``(pipeline, kind, images, {model: accuracy})``, as from
+        :func:`labsupport.handwriting.accuracy_rows`.
+    caption : str
+
+    Returns
+    -------
+    Table
+    """
+    models = list(rows[0][3]) if rows else []
+    names = {"old": "old recipe", "new": "new pipeline"}
+    return Table(
+        ["pipeline", "images", *models],
+        [[names.get(p, p) + ("" if kind == "all" else f", {kind}"), str(n), *(f"{acc[m]:.1%}" for m in models)]
+         for p, kind, n, acc in rows],
+        caption,
+    )

@@ -50,14 +50,28 @@ def _smooth(points: np.ndarray, per_segment: int = 8) -> np.ndarray:
     return np.array(out)
 
 
-def digit_strokes(label: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """The strokes of one digit with random slant, stretch and wobble (unit box)."""
+#: Other ways to write some digits, rare in MNIST: a 1 with a flag and a foot
+#: (serifs), a 4 whose top is closed, a 7 with a bar across.
+VARIANTS: dict[int, list[tuple[str, list[tuple[float, float]]]]] = {
+    1: [("", [(0.3, 0.24), (0.55, 0.04), (0.55, 0.95)]), ("", [(0.3, 0.95), (0.8, 0.95)])],
+    4: [("", [(0.62, 0.97), (0.62, 0.04), (0.14, 0.66), (0.88, 0.66)])],
+    7: [("", [(0.14, 0.08), (0.86, 0.08), (0.42, 0.96)]), ("", [(0.42, 0.52), (0.84, 0.52)])],
+}
+
+
+def digit_strokes(label: int, rng: np.random.Generator, variant: bool = False) -> list[np.ndarray]:
+    """The strokes of one digit with random slant, stretch and wobble (unit box).
+
+    ``variant=True`` draws the other way of writing the digit from
+    :data:`VARIANTS` when it has one.
+    """
     if label not in _STROKES:
         raise ValueError(f"label must be 0-9, got {label!r}")
     slant = rng.uniform(-0.25, 0.25)
     sx, sy = rng.uniform(0.8, 1.1), rng.uniform(0.9, 1.1)
     strokes = []
-    for kind, pts in _STROKES[label]:
+    shapes = VARIANTS[label] if variant and label in VARIANTS else _STROKES[label]
+    for kind, pts in shapes:
         pts = np.array(pts, dtype=float)
         pts = pts + rng.normal(0, 0.018, pts.shape)
         if kind == "~":
@@ -66,6 +80,34 @@ def digit_strokes(label: int, rng: np.random.Generator) -> list[np.ndarray]:
         y = (pts[:, 1] - 0.5) * sy + 0.5
         strokes.append(np.column_stack([x, y]))
     return strokes
+
+
+def _draw_uneven(draw: ImageDraw.ImageDraw, pts: np.ndarray, width: int, ink, paper, breaks: float,
+                 fade: float, digit_h: float, rng: np.random.Generator) -> None:
+    """Draw one stroke in short pieces: some left out (``breaks``), the ink fading in and out (``fade``)."""
+    steps = np.hypot(*np.diff(pts, axis=0).T)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    length = along[-1]
+    n = max(2, int(length / max(1.0, width / 2)))
+    s = np.linspace(0, length, n)
+    xy = np.column_stack([np.interp(s, along, pts[:, 0]), np.interp(s, along, pts[:, 1])])
+    drawn = np.ones(n, bool)
+    if breaks > 0:  # gaps of 3-7% of the digit's height, as many as make up the share asked for
+        gap = digit_h * rng.uniform(0.03, 0.07)
+        for _ in range(int(rng.poisson(breaks * length / gap)) + (1 if rng.random() < breaks * length / gap else 0)):
+            start = rng.uniform(0, length)
+            drawn &= ~((s >= start) & (s < start + gap))
+    phase, wave = rng.uniform(0, 2 * np.pi), rng.uniform(1, 3) / max(digit_h, 1.0)
+    strength = 1 - fade * (0.5 + 0.5 * np.sin(phase + 2 * np.pi * wave * s))
+    r = width / 2
+    for i in range(n - 1):
+        if not (drawn[i] and drawn[i + 1]):
+            continue
+        k = strength[i]
+        colour = tuple(int(round(k * a + (1 - k) * b)) for a, b in zip(ink, paper))
+        (x0, y0), (x1, y1) = xy[i], xy[i + 1]
+        draw.line([(x0, y0), (x1, y1)], fill=colour, width=width)
+        draw.ellipse([x1 - r, y1 - r, x1 + r, y1 + r], fill=colour)
 
 
 def render_photo(label: int, rng: np.random.Generator, size: int = 480, **style) -> Image.Image:
@@ -84,7 +126,12 @@ def render_photo(label: int, rng: np.random.Generator, size: int = 480, **style)
         ``pen`` (stroke width as a share of the digit height), ``ruled`` (bool),
         ``light`` (strength of the lighting gradient, 0-1), ``offset`` ((dx, dy)
         as shares of the image), ``digit_size`` (share of the image height),
-        ``dark_paper`` (bool: light ink on a dark board), ``quality`` (JPEG).
+        ``dark_paper`` (bool: light ink on a dark board), ``quality`` (JPEG),
+        ``blur`` (radius in pixels). Troubles that are off unless asked for:
+        ``variant`` (bool: :data:`VARIANTS`' shape of a 1, 4 or 7),
+        ``breaks`` (share of every stroke left out in short gaps: a pen that
+        skips), ``fade`` (0-1: how far the ink fades towards the paper colour
+        along the strokes, as with a ballpoint pressed unevenly).
 
     Returns
     -------
@@ -113,8 +160,12 @@ def render_photo(label: int, rng: np.random.Generator, size: int = 480, **style)
     cx, cy = big / 2 + dx * big, big / 2 + dy * big
     pen = style.get("pen", rng.uniform(0.025, 0.09))
     width = max(2, int(pen * digit_h))
-    for stroke in digit_strokes(label, rng):
+    breaks, fade = style.get("breaks", 0.0), style.get("fade", 0.0)
+    for stroke in digit_strokes(label, rng, variant=style.get("variant", False)):
         pts = [(cx + (x - 0.5) * digit_h, cy + (y - 0.5) * digit_h) for x, y in stroke]
+        if breaks or fade:
+            _draw_uneven(draw, np.array(pts), width, ink, paper, breaks, fade, digit_h, rng)
+            continue
         draw.line(pts, fill=ink, width=width, joint="curve")
         r = width / 2
         for x, y in (pts[0], pts[-1]):
@@ -140,7 +191,7 @@ def render_photo(label: int, rng: np.random.Generator, size: int = 480, **style)
             size - rng.uniform(0, k), size - rng.uniform(0, k), size - rng.uniform(0, k), rng.uniform(0, k)]
     image = image.transform((size, size), Image.Transform.QUAD, quad, Image.Resampling.BILINEAR,
                             fillcolor=tuple(int(v * 0.8) for v in paper))
-    image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2)))
+    image = image.filter(ImageFilter.GaussianBlur(style.get("blur", rng.uniform(0.3, 1.2))))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=int(style.get("quality", rng.integers(60, 90))))
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
@@ -150,6 +201,83 @@ def make_set(n_per_digit: int, seed: int) -> list[tuple[int, Image.Image]]:
     """``n_per_digit`` photos of each digit 0-9, reproducible from ``seed``."""
     rng = np.random.default_rng(seed)
     return [(label, render_photo(label, rng)) for _ in range(n_per_digit) for label in range(10)]
+
+
+#: Tinted papers and coloured ballpoint inks of the hard set (:func:`hard_style`):
+#: ink and paper differ more in colour than in brightness.
+HARD_PAPERS = [(245, 228, 140), (195, 222, 245), (250, 200, 212), (210, 238, 195), (218, 218, 212)]
+HARD_INKS = [(45, 75, 200), (150, 45, 165), (205, 45, 45), (35, 135, 70), (80, 105, 215)]
+
+#: The troubles of the hard set; each photo has two of them (and 1s, 4s and
+#: 7s half the time their other shape, :data:`VARIANTS`).
+HARD_TROUBLES = ("ballpoint", "thin_broken", "blur", "small")
+
+#: The seed of the hard set the own-digit chapter measures.
+HARD_SEED = 2024
+
+
+def hard_style(label: int, rng: np.random.Generator, size: int = 480) -> dict:
+    """Random troubles for one photo of the hard set, as ``render_photo`` style options.
+
+    ``ballpoint``: coloured ink on tinted paper, fading in and out;
+    ``thin_broken``: a fine pen that skips; ``blur``: out of focus;
+    ``small``: a small digit in a large frame. Two of them, drawn at random.
+    """
+    style: dict = {"dark_paper": False, "light": rng.uniform(0.1, 0.5)}
+    for trouble in rng.choice(HARD_TROUBLES, size=2, replace=False):
+        if trouble == "ballpoint":
+            style["paper"] = HARD_PAPERS[rng.integers(len(HARD_PAPERS))]
+            style["ink"] = HARD_INKS[rng.integers(len(HARD_INKS))]
+            style["fade"] = rng.uniform(0.3, 0.7)
+            style.setdefault("pen", rng.uniform(0.02, 0.04))
+        elif trouble == "thin_broken":
+            style["pen"] = rng.uniform(0.01, 0.02)
+            style["breaks"] = rng.uniform(0.05, 0.15)
+        elif trouble == "blur":
+            style["blur"] = rng.uniform(2.0, 3.5) * size / 480
+        else:
+            style["digit_size"] = rng.uniform(0.12, 0.2)
+    if label in VARIANTS and rng.random() < 0.5:
+        style["variant"] = True
+    return style
+
+
+def hard_photos(n_per_digit: int, seed: int = HARD_SEED, size: int = 480) -> list[tuple[int, Image.Image, dict]]:
+    """The hard set with each photo's troubles: ``(label, photo, style)``; see :func:`make_hard_set`."""
+    rng = np.random.default_rng(seed)
+    photos = []
+    for _ in range(n_per_digit):
+        for label in range(10):
+            style = hard_style(label, rng, size)
+            photos.append((label, render_photo(label, rng, size=size, **style), style))
+    return photos
+
+
+def make_hard_set(n_per_digit: int, seed: int = HARD_SEED, size: int = 480) -> list[tuple[int, Image.Image]]:
+    """``n_per_digit`` photos of each digit 0-9 with two troubles each (:func:`hard_style`), reproducible from ``seed``.
+
+    Harder than :func:`make_set`: coloured ballpoint on tinted paper, thin
+    and broken strokes, strong blur, small digits in large frames, and the
+    shapes of :data:`VARIANTS` (serif 1s, closed-top 4s, crossed 7s).
+    """
+    return [(label, photo) for label, photo, _ in hard_photos(n_per_digit, seed, size)]
+
+
+#: What each shape of :data:`VARIANTS` is called.
+VARIANT_NAMES = {1: "serif 1", 4: "closed-top 4", 7: "crossed 7"}
+
+
+def troubles(label: int, style: dict) -> list[str]:
+    """The names of the troubles of one photo of the hard set (:func:`hard_style`).
+
+    ``"ballpoint"``, ``"thin_broken"``, ``"blur"``, ``"small"``, and the
+    name of the shape from :data:`VARIANT_NAMES` when it has one.
+    """
+    names = {"fade": "ballpoint", "breaks": "thin_broken", "blur": "blur", "digit_size": "small"}
+    found = [name for key, name in names.items() if key in style]
+    if style.get("variant") and label in VARIANT_NAMES:
+        found.append(VARIANT_NAMES[label])
+    return found
 
 
 #: The sample photos of the "Your own digit" chapter: one trouble each.

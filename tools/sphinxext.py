@@ -107,8 +107,12 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
 
 
 def execution_cache_key(profile_name: str | None = None) -> str:
-    """``<profile>-<hash>``: the profile and a hash of labsupport's source files."""
+    """``<profile>-<hash>``: the profile, a hash of labsupport's source files and of the
+    real-handwriting folder the own-digit chapter measures on (``REAL_DIGITS_PATH``, if set)."""
+    import os
+
     import labsupport
+    from labsupport.handwriting import REAL_DIGITS_ENV
     from labsupport.profile import get_profile
 
     package = Path(labsupport.__file__).parent
@@ -116,6 +120,10 @@ def execution_cache_key(profile_name: str | None = None) -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
+    digits = os.environ.get(REAL_DIGITS_ENV, "")
+    if digits and Path(digits).is_dir():  # which files, not their pixels: a listing is enough
+        for path in sorted(Path(digits).iterdir()):
+            digest.update(f"{path.name}:{path.stat().st_size}".encode())
     return f"{get_profile(profile_name).name}-{digest.hexdigest()[:12]}"
 
 

@@ -216,7 +216,7 @@ def test_labelled_files_errors(tmp_path):
         own_digits.labelled_files(tmp_path)
 
 
-def test_evaluate_runs_every_pipeline_and_network():
+def test_evaluate_takes_files_and_their_kinds():
     files = [(Path("3_a.png"), 3), (Path("8_b.png"), 8)]
 
     def fails_on_b(path: Path) -> np.ndarray:
@@ -224,42 +224,57 @@ def test_evaluate_runs_every_pipeline_and_network():
             raise digits.DigitImageError("no ink")
         return np.zeros((28, 28), np.uint8)
 
-    networks = {"dense": models.dense_net(8), "cnn": models.cnn()}
-    pipelines = {"plain": lambda path: np.zeros((28, 28), np.uint8), "picky": fails_on_b}
-    results = own_digits.evaluate(files, networks, pipelines)
-    assert results.models == ["dense", "cnn"] and list(results.predictions) == ["plain", "picky"]
-    assert results.failures == {"plain": ["", ""], "picky": ["", "no ink"]}
-    for pipeline in ("plain", "picky"):
-        for name in networks:
-            assert results.predictions[pipeline][name].shape == (2,)
+    networks = {"dense": models.dense_net(8)}
+    results = own_digits.evaluate(files, networks, {"picky": fails_on_b}, kinds={"8_b.png": "drawn"})
+    assert [(s.name, s.label, s.kind) for s in results.samples] == [("3_a.png", 3, ""), ("8_b.png", 8, "drawn")]
+    assert results.failures == {"picky": ["", "no ink"]}
+    assert results.probabilities["picky"]["dense"].shape == (2, 10)
     assert not results.correct("picky", "dense")[1]  # an unread photo is never right
 
 
-def handmade_results(names: list[str]) -> own_digits.Results:
-    files = [(Path("3_a.png"), 3), (Path("7_b.png"), 7)]
-    guesses = {"old": np.array([3, 1]), "new": np.array([3, 7])}
+def handmade_results(names: list[str], kinds: tuple[str, str] = ("", "")) -> own_digits.Results:
+    samples = [own_digits.Sample("3_a.png", 3, Path("3_a.png"), kinds[0]),
+               own_digits.Sample("7_b.png", 7, Path("7_b.png"), kinds[1])]
+    said = {"old": np.eye(10)[[3, 1]] * 0.9 + 0.01, "new": np.eye(10)[[3, 7]] * 0.9 + 0.01}
+    if "dense" in names:
+        dense_new = np.eye(10)[[3, 2]] * 0.5 + 0.05  # dense gets the 7 wrong: 2 at 55%
     return own_digits.Results(
-        files,
-        {p: {n: guesses[p] for n in names} for p in ("old", "new")},
+        samples,
+        {p: {n: (dense_new if (n, p) == ("dense", "new") else said[p]) for n in names} for p in ("old", "new")},
         {"old": ["", "could not find a digit"], "new": ["", ""]},
     )
 
 
-def test_report_lists_every_model_and_the_headline():
+def test_report_lists_every_model_the_failures_and_the_headline():
     lines = own_digits.report(handmade_results(["dense", "augmented_cnn"]))
     assert lines[0].split() == ["file", "label", "old", "dense", "old", "augmented_cnn", "new", "dense",
                                 "new", "augmented_cnn"]
     assert lines[1].split() == ["3_a.png", "3", "3", "3", "3", "3"]
-    assert lines[2].split() == ["7_b.png", "7", "err*", "err*", "7", "7"]
+    assert lines[2].split() == ["7_b.png", "7", "err*", "err*", "2*", "7"]
     assert lines[3] == "old pipeline could not read 7_b.png: could not find a digit"
+    assert lines[5].startswith("new pipeline: 1 images some network got wrong")
+    assert lines[6] == "  7_b.png (a 7): dense 2 (55%)*, augmented_cnn 7 (91%)"
+    assert lines[-4].split() == ["top-1", "accuracy", "dense", "augmented_cnn"]
     assert lines[-3].split() == ["old", "pipeline", "0.500", "0.500"]
-    assert lines[-2].split() == ["new", "pipeline", "1.000", "1.000"]
+    assert lines[-2].split() == ["new", "pipeline", "0.500", "1.000"]
+    assert lines[-1] == "new-pipeline augmented-CNN accuracy: 1.000"
+
+
+def test_report_gives_the_accuracy_of_each_kind():
+    lines = own_digits.report(handmade_results(["dense", "augmented_cnn"], kinds=("photo", "drawn")))
+    assert "  7_b.png (a 7, drawn): dense 2 (55%)*, augmented_cnn 7 (91%)" in lines
+    assert lines[-6].split() == ["new", "pipeline", "0.500", "1.000"]
+    assert lines[-5].split() == ["old", "pipeline,", "drawn", "(1)", "0.000", "0.000"]
+    assert lines[-4].split() == ["old", "pipeline,", "photo", "(1)", "1.000", "1.000"]
+    assert lines[-3].split() == ["new", "pipeline,", "drawn", "(1)", "0.000", "1.000"]
+    assert lines[-2].split() == ["new", "pipeline,", "photo", "(1)", "1.000", "1.000"]
     assert lines[-1] == "new-pipeline augmented-CNN accuracy: 1.000"
 
 
 def test_report_without_the_augmented_cnn_has_no_headline():
-    lines = own_digits.report(handmade_results(["dense"]))
+    lines = own_digits.report(handmade_results(["cnn"]))
     assert lines[-1].split() == ["new", "pipeline", "1.000"]
+    assert "new pipeline: 0 images some network got wrong" in lines[-5]
 
 
 def test_main_usage_errors(tmp_path, capsys):

@@ -44,3 +44,11 @@ def test_write_set_names_files_by_label(tmp_path):
     written = make_sample_photos.write_set(tmp_path, per_digit=1, seed=3)
     assert [p.name for p in written] == [f"{label}_synthetic_{i:04d}.jpg" for i, label in enumerate(range(10))]
     assert all(Image.open(p).size == (480, 480) for p in written)
+
+
+def test_write_set_makes_the_hard_set_too(tmp_path):
+    written = make_sample_photos.write_set(tmp_path, per_digit=1, seed=3, hard=True)
+    assert [p.name for p in written] == [f"{label}_hard_{i:04d}.jpg" for i, label in enumerate(range(10))]
+    first = np.asarray(Image.open(written[0]).convert("RGB"), dtype=float)
+    made = np.asarray(synthetic.make_hard_set(1, seed=3)[0][1], dtype=float)
+    assert np.abs(first - made).mean() < 2.0  # the same photo, within JPEG noise

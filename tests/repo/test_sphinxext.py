@@ -37,6 +37,18 @@ def test_execution_cache_is_keyed_by_profile_and_labsupport():
     assert sphinxext.execution_cache_key("quick") == quick  # stable
 
 
+def test_execution_cache_key_follows_the_real_handwriting_folder(tmp_path, monkeypatch):
+    from labsupport.handwriting import REAL_DIGITS_ENV
+
+    monkeypatch.delenv(REAL_DIGITS_ENV, raising=False)
+    without = sphinxext.execution_cache_key("quick")
+    (tmp_path / "3_a.png").write_bytes(b"x")
+    monkeypatch.setenv(REAL_DIGITS_ENV, str(tmp_path))
+    with_one = sphinxext.execution_cache_key("quick")
+    (tmp_path / "4_b.png").write_bytes(b"y")
+    assert len({without, with_one, sphinxext.execution_cache_key("quick")}) == 3
+
+
 def test_launch_buttons_point_at_the_generated_notebook(tmp_path):
     (tmp_path / "book").mkdir()
     (tmp_path / "notebooks").mkdir()

@@ -38,3 +38,21 @@ def test_new_pipeline_beats_the_old_on_synthetic_photos():
     new = np.mean([classify(digits.preprocess(p).digit) == k for k, p in photos])
     old = np.mean([classify(baseline.original_pipeline(p)) == k for k, p in photos])
     assert new > old + 0.3, (new, old)
+
+
+def test_new_pipeline_reads_the_hard_synthetic_set():
+    """Coloured ballpoint, broken strokes, blur, small digits: the old recipe is lost, the pipeline is not."""
+    rng = np.random.default_rng(99)
+    templates = np.stack([
+        digits.preprocess(synthetic.render_photo(k, rng, light=0.0, offset=(0, 0), digit_size=0.5,
+                                                 ruled=False, dark_paper=False)).digit
+        for k in range(10)
+    ]).astype(float)
+
+    def classify(d):
+        return int(np.argmin(((templates - d.astype(float)) ** 2).sum(axis=(1, 2))))
+
+    photos = synthetic.make_hard_set(2, seed=8, size=240)
+    new = np.mean([classify(digits.preprocess(p).digit) == k for k, p in photos])
+    old = np.mean([classify(baseline.original_pipeline(p)) == k for k, p in photos])
+    assert new >= 0.8 and old <= 0.3, (new, old)

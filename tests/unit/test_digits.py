@@ -105,6 +105,152 @@ def test_background_removal_flattens_a_gradient():
     assert paper.max() < 0.2 and stroke.mean() > 0.7
 
 
+def test_to_rgb_of_modes():
+    rgba = Image.new("RGBA", (20, 20), (255, 0, 0, 0))  # fully transparent: white paper
+    np.testing.assert_allclose(digits.to_rgb(rgba), 1.0)
+    red = digits.to_rgb(Image.new("RGB", (20, 30), (255, 0, 0)))
+    assert red.shape == (30, 20, 3) and red.dtype == np.float32
+    np.testing.assert_allclose(red[0, 0], [1, 0, 0])
+    sixteen = Image.fromarray(np.array([[0, 1000], [2000, 4000]] * 10, dtype=np.uint16).repeat(10, 1))
+    grey = digits.to_rgb(sixteen)
+    assert grey.shape == (20, 20, 3) and grey.min() == 0.0 and grey.max() == 1.0
+    assert np.array_equal(grey[..., 0], grey[..., 2])
+    cmyk = Image.new("CMYK", (20, 20), (0, 0, 0, 255))
+    assert digits.to_rgb(cmyk).max() < 0.1
+
+
+def test_downscale_averages_colour_images_too():
+    rgb = np.zeros((800, 400, 3), np.float32)
+    rgb[:, :200, 2] = 1.0  # left half blue
+    small = digits.downscale(rgb, 400)
+    assert small.shape == (400, 200, 3)
+    np.testing.assert_allclose(small[:, :99, 2], 1.0)
+    np.testing.assert_allclose(small[:, 101:, 2], 0.0, atol=1e-6)
+
+
+def blue_on_yellow(size=200, stroke=6) -> np.ndarray:
+    """Blue ballpoint on yellow paper, lit from the left: the ink hardly darker than the paper."""
+    rgb = np.empty((size, size, 3), np.float32)
+    rgb[:] = np.array([0.96, 0.9, 0.45])
+    rgb[50:150, 100 : 100 + stroke] = np.array([0.25, 0.3, 0.75])
+    return rgb * np.linspace(0.8, 1.0, size)[None, :, None]
+
+
+def test_colour_weights_follow_the_ink_and_paper_difference():
+    rgb = blue_on_yellow()
+    difference = digits.ink_colour_difference(rgb)
+    assert difference[0] < 0 and difference[1] < 0 and difference[2] > 0  # darker in red and green, lighter in blue
+    weights = digits.colour_weights(difference)
+    assert abs(np.abs(weights).sum() - 1) < 1e-6
+    assert weights[0] > 0.4 and weights[1] > 0.3 and weights[2] < 0  # the blue channel counts inverted
+    np.testing.assert_allclose(digits.colour_weights(np.array([-0.5, -0.5, -0.5])), 1 / 3, rtol=1e-6)
+    np.testing.assert_allclose(digits.colour_weights(np.zeros(3)), digits.LUMA)  # no difference: brightness
+    chalk = digits.colour_weights(np.array([0.5, 0.5, 0.5]))  # light ink: the weights keep brightness's polarity
+    np.testing.assert_allclose(chalk, 1 / 3, rtol=1e-6)
+
+
+def test_colour_to_gray_separates_coloured_ink_better_than_brightness():
+    rgb = blue_on_yellow()
+    gray = digits.colour_to_gray(rgb)
+    luma = rgb @ digits.LUMA
+    assert gray.shape == (200, 200) and gray.dtype == np.float32 and 0 <= gray.min() <= gray.max() <= 1
+
+    def contrast(g):
+        return float(np.median(g[50:150, 60:80]) - np.median(g[50:150, 101:105]))
+
+    assert contrast(luma) > 0 and contrast(gray) > 1.1 * contrast(luma)
+    assert digits.ink_is_dark(gray)
+
+
+def test_local_contrast_takes_out_a_linear_gradient():
+    ramp = np.tile(np.linspace(0.2, 0.9, 120, dtype=np.float32), (120, 1))
+    inside = digits.local_contrast(ramp)[20:100, 20:100]
+    assert np.abs(inside).max() < 1e-4
+    assert digits.local_contrast(np.stack([ramp] * 3, axis=2)).shape == (120, 120, 3)
+
+
+def test_polarity_of_a_faint_thin_stroke_under_strong_light_gradient():
+    """Light changes more across the page than the ink differs from the paper."""
+    gray = np.tile(np.linspace(0.45, 1.0, 300, dtype=np.float32), (300, 1))
+    gray[100:200, 150:152] -= 0.15  # faint, thin dark stroke
+    assert digits.ink_is_dark(gray)
+    assert not digits.ink_is_dark(1.0 - gray)
+
+
+def test_polarity_of_thick_strokes_covering_much_of_the_image():
+    gray = np.ones((200, 200), np.float32)
+    gray[20:180, 30:90] = 0.1  # a marker stroke covering 24% of the image
+    gray[20:180, 120:170] = 0.1
+    assert digits.ink_is_dark(gray) and not digits.ink_is_dark(1 - gray)
+
+
+def test_background_window_is_wider_than_the_strokes():
+    assert digits.background_window((400, 300)) == 33  # thin strokes: the smallest window (a twelfth, odd)
+    assert digits.background_window((400, 300), stroke=20) == 51  # 2.5 times the stroke (odd)
+    assert digits.background_window((400, 300), stroke=80) == 101  # at most a quarter of the longer side
+
+
+def test_thick_strokes_are_measured_around_the_digit_and_not_hollowed_out():
+    ink = np.zeros((300, 300), np.float32)
+    ink[40:260, 100:160] = 0.9  # a 60 px marker stroke, wider than the smallest window (25 px)
+    ink += np.linspace(0, 0.1, 300)[None, :]  # some uneven light
+    small = digits.remove_background(ink, digits.background_window(ink.shape))
+    assert small[150, 130] < 0.5  # the narrow window took the stroke's middle for background
+    mask = digits.select_digit(digits.ink_mask(small))
+    width = digits.local_stroke_width(ink, mask)
+    assert 55 <= width <= 65
+    flat = digits.remove_background(ink, digits.background_window(ink.shape, width))
+    assert flat[150, 130] > 0.8 and flat[150, 50] < 0.1
+
+
+def ruled_page(lines=5, size=300) -> np.ndarray:
+    flat = np.zeros((size, size), np.float32)
+    for y in np.linspace(30, size - 30, lines).astype(int):
+        flat[y : y + 2, :] = 0.5  # ruled lines across the page, slightly tilted below
+        flat[y + 2 : y + 4, size // 2 :] = 0.5
+    return flat
+
+
+def test_ruled_lines_are_taken_out_and_the_digit_kept():
+    flat = ruled_page()
+    flat[60:240, 140:146] = 1.0  # a 1, crossing the lines
+    flat[100:104, 120:170] = 1.0  # with a short horizontal stroke
+    clean = digits.remove_lines(flat)
+    assert clean[30:34, :130].max() < 0.05  # a line is gone
+    assert clean[120, 140:146].min() > 0.9 and clean[102, 125] > 0.9  # the strokes stay
+    assert clean[flat.shape[0] // 2, 143] > 0.4  # where the stroke crosses a line, it keeps what is above it
+
+
+def test_few_or_thick_long_strokes_are_not_lines():
+    two = ruled_page(lines=2)
+    assert np.array_equal(digits.remove_lines(two), two)  # two lines: perhaps the strokes of a large digit
+    assert digits.remove_lines(two, around_digit=True).max() < 0.05  # around a small digit, they are lines
+    bars = np.zeros((300, 300), np.float32)
+    for y in (40, 130, 220):
+        bars[y : y + 30, 20:280] = 1.0  # three thick bars (a paint program's brush)
+    assert np.array_equal(digits.remove_lines(bars), bars)
+
+
+def test_zoom_box_for_a_small_digit_in_a_large_photo():
+    mask = np.zeros((400, 300), bool)
+    mask[100:140, 200:220] = True  # 40 px tall in a 400 px working image
+    assert digits.zoom_box(mask, (1200, 1600)) == (720, 320, 960, 640)  # 4x larger, with a 20 px margin
+    assert digits.zoom_box(mask, (330, 440)) is None  # the photo has hardly more pixels
+    mask[100:300] = True
+    assert digits.zoom_box(mask, (1200, 1600)) is None  # the digit is large enough
+
+
+def test_small_digit_in_a_large_photo_is_looked_at_again():
+    photo = synthetic.render_photo(3, np.random.default_rng(1), size=1000, digit_size=0.1, pen=0.06,
+                                   dark_paper=False, ruled=False, light=0.2, offset=(0.2, 0.1))
+    steps = digits.preprocess(photo)
+    assert steps.zoom is not None and steps.photo.shape == (1000, 1000, 3)
+    left, top, right, bottom = steps.zoom
+    assert right - left < 400 and steps.gray.shape == (bottom - top, right - left)
+    rows, cols = np.nonzero(steps.digit)
+    assert rows.max() - rows.min() >= 18  # the digit fills the 20x20 box
+
+
 def test_otsu_separates_two_groups():
     values = np.concatenate([np.full(500, 0.1), np.full(100, 0.8)])
     assert 0.1 < digits.otsu_threshold(values) < 0.8
@@ -120,14 +266,79 @@ def test_mask_selection_drops_specks_and_border_marks():
     assert digits.bounding_box(kept) == (30, 70, 45, 52)
 
 
-def test_fit_box_keeps_aspect_ratio_and_thickens_thin_strokes():
-    flat = np.zeros((200, 200), np.float32)
-    flat[20:180, 99:101] = 1.0  # tall, 2 px wide: a thin pen on a big photo
-    mask = flat > 0
-    fitted = digits.fit_box(flat, mask)
-    assert fitted.shape[0] == 20 and fitted.shape[1] < 20
-    assert (fitted > 0.5).sum(axis=1).mean() >= 1.5  # about MNIST's stroke width
+def test_broken_strokes_join_the_digit_and_far_blobs_do_not():
+    mask = np.zeros((200, 200), bool)
+    mask[40:100, 95:100] = True  # the digit's largest piece
+    mask[106:130, 95:100] = True  # the rest of the stroke, after a 6-pixel gap
+    mask[136:150, 95:100] = True  # and more, reached only once the second piece has joined
+    mask[150:160, 20:30] = True  # a blob as large as a piece, but far away
+    kept = digits.select_digit(mask)
+    assert kept[45, 97] and kept[120, 97] and kept[140, 97]
+    assert not kept[155, 25]
+    # without joining, only the largest piece is the digit
+    alone = digits.select_digit(mask, near=0)
+    assert alone[45, 97] and not alone[120, 97]
+
+
+def test_tiny_specks_near_the_digit_stay_out():
+    mask = np.zeros((200, 200), bool)
+    mask[40:160, 95:101] = True  # 720 pixels
+    mask[100, 105] = True  # one pixel next to it: below PIECE_SHARE of the digit
+    kept = digits.select_digit(mask)
+    assert kept[100, 97] and not kept[100, 105]
+
+
+def test_hysteresis_keeps_faint_parts_connected_to_strong_ink():
+    flat = np.zeros((100, 100), np.float32)
+    flat[20:50, 48:52] = 1.0  # strong stroke
+    flat[50:80, 48:52] = 0.2  # its faint continuation (below the strong threshold, above the weak one)
+    flat[20:80, 10:14] = 0.2  # a faint mark on its own
+    assert digits.WEAK_SHARE * digits.strong_ink_level(flat) < 0.2 < digits.strong_ink_level(flat)
+    mask = digits.ink_mask(flat)
+    assert mask[30, 50] and mask[70, 50] and not mask[50, 12]
+    single = digits.ink_mask(flat, weak_share=1.0)  # one threshold: the faint part is lost
+    assert single[30, 50] and not single[70, 50]
+
+
+def test_fit_box_keeps_aspect_ratio():
+    crop = np.zeros((160, 40), np.float32)
+    crop[:, ::2] = 1.0  # ink from the first column to the last
+    fitted = digits.fit_box(crop)
+    assert fitted.shape == (20, 5)
     assert fitted.max() == pytest.approx(1.0)
+    wide = digits.fit_box(np.pad(np.ones((10, 30), np.float32), 3))  # the black margin is cut off first
+    assert wide.shape == (7, 20)
+
+
+def test_stroke_width_is_set_to_mnists_thin_strokes_grown_thick_ones_thinned():
+    thin = np.zeros((160, 60), np.float32)
+    thin[:, 29:31] = 1.0  # 2 px wide, 160 tall: 0.25 px after fitting into 20x20
+    grown = digits.set_stroke_width(thin)
+    wanted = digits.STROKE_WIDTH_IN_BOX * 160 / digits.BOX  # in this crop's pixels
+    assert abs(digits.stroke_width(grown > 0.5) - wanted) <= 2
+    thick = np.zeros((160, 100), np.float32)
+    thick[:, 32:68] = 1.0  # 36 px wide: 4.5 px after fitting
+    thinned = digits.set_stroke_width(thick)
+    assert thinned.shape == thick.shape
+    assert abs(digits.stroke_width(thinned > 0.5) - wanted) <= 2
+    very = np.zeros((160, 100), np.float32)
+    very[:, 20:80] = 1.0  # 60 px: thinned, but to no less than half its width
+    assert abs(digits.stroke_width(digits.set_stroke_width(very) > 0.5) - 30) <= 2
+    right = np.zeros((160, 60), np.float32)
+    right[:, 25:47] = 1.0  # already 22 px = 2.75 px in the box
+    assert np.array_equal(digits.set_stroke_width(right), right)
+    fitted = digits.fit_box(grown)
+    assert 1.5 <= (fitted > 0.5).sum(axis=1).mean() <= 4  # about MNIST's stroke width
+
+
+def test_crop_digit_keeps_only_the_digits_ink():
+    flat = np.full((50, 50), 0.3, np.float32)
+    mask = np.zeros((50, 50), bool)
+    mask[10:20, 30:35] = True
+    crop = digits.crop_digit(flat, mask)
+    assert crop.shape == (10, 5) and np.all(crop == np.float32(0.3))
+    mask[12, 32] = False
+    assert digits.crop_digit(flat, mask)[2, 2] == 0
 
 
 def test_center_by_mass_puts_the_mass_in_the_middle():

@@ -84,3 +84,57 @@ def test_accuracy_under_shift_follows_the_shifted_images():
     # shifted by s > 0, digit k is read as min(k + s, 9): only the 9 stays right
     np.testing.assert_allclose(result["dense"], [1.0, 0.1, 0.1])
     assert result["dense"].shape == (3,)
+
+
+def one_hot(k: int, p: float = 1.0) -> np.ndarray:
+    """Probability ``p`` on class ``k``, the rest spread evenly."""
+    out = np.full(10, (1 - p) / 9)
+    out[k] = p
+    return out
+
+
+def test_verdict_is_sure_when_the_networks_agree_with_confidence():
+    v = inference.verdict({"dense": one_hot(7, 0.95), "cnn": one_hot(7, 0.9)[None, :]})
+    assert v.sure and v.label == 7 and v.reason == ""
+    assert v.probability == pytest.approx(0.925)
+    assert str(v) == "a 7 (92%)"
+
+
+def test_verdict_is_unsure_when_the_networks_disagree():
+    dense = one_hot(1, 0.9)
+    cnn = one_hot(7, 0.99)
+    v = inference.verdict({"dense": dense, "cnn": cnn})
+    assert not v.sure and v.reason == "the networks disagree and the top probability is below 80%"
+    assert (v.label, v.runner_up) == (7, 1)  # by mean probability
+    assert str(v) == f"unsure: 7 (50%) or 1 (45%); {v.reason}"
+    confident = inference.verdict({"dense": one_hot(1, 0.9), "cnn": one_hot(7, 0.9), "other": one_hot(7, 0.99)},
+                                  threshold=0.5)
+    assert not confident.sure and confident.reason == "the networks disagree"
+
+
+def test_verdict_is_unsure_when_the_top_probability_is_low():
+    p = one_hot(4, 0.5)
+    p[9] = 0.4
+    p /= p.sum()
+    v = inference.verdict(p)  # one network's probabilities, not a dict
+    assert not v.sure and "below 80%" in v.reason and (v.label, v.runner_up) == (4, 9)
+    assert inference.verdict(p, threshold=0.3).sure
+    assert not inference.verdict({"a": one_hot(3, 0.85)}, threshold=0.9).sure
+
+
+def test_verdict_checks_its_input():
+    with pytest.raises(ValueError, match="10 class probabilities"):
+        inference.verdict({})
+    with pytest.raises(ValueError, match="10 class probabilities"):
+        inference.verdict({"dense": np.ones((2, 10)) / 10})
+
+
+def test_predict_directly_agrees_with_predict():
+    nets = {"dense": models.dense_net(8), "cnn": models.cnn()}
+    d = np.random.default_rng(0).integers(0, 256, (7, 28, 28), dtype=np.uint8)
+    direct = inference.predict_directly(nets, d, batch_size=3)  # batches of 3, 3 and 1
+    compiled = inference.predict(nets, d)
+    for name in nets:
+        assert direct[name].shape == (7, 10)
+        np.testing.assert_allclose(direct[name], compiled[name], atol=1e-5)
+    assert inference.predict_directly(nets, d[0])["cnn"].shape == (1, 10)

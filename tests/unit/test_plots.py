@@ -1,12 +1,13 @@
 """labsupport.plots: the course's figures."""
 
+import dataclasses
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
-from labsupport import baseline, digits, models, plots, synthetic
+from labsupport import baseline, digits, inference, models, plots, synthetic
 from labsupport.timing import Timing
 
 
@@ -123,11 +124,36 @@ def test_pipeline_and_probability_figures():
     photo = synthetic.render_photo(2, np.random.default_rng(0), size=160)
     steps = digits.preprocess(photo)
     fig = plots.pipeline_steps(steps, old=baseline.original_pipeline(photo), title="two")
-    assert len(fig.axes) == 8 and "centred 28x28" in fig.alt_text()
-    assert len(plots.pipeline_steps(steps).axes) == 7  # without the old pipeline's result
+    assert len(fig.axes) == 9 and "centred 28x28" in fig.alt_text() and "old pipeline" in fig.alt_text()
+    assert len(plots.pipeline_steps(steps).axes) == 8  # without the old pipeline's result
+    assert f"window {steps.window} px" in fig.alt_text() and "px in 20x20" in fig.alt_text()
+    assert "grayscale, closer" not in fig.alt_text()
+    closer = dataclasses.replace(steps, zoom=(0, 0, 80, 80))
+    assert "grayscale, closer" in plots.pipeline_steps(closer).alt_text()
     probs = {"dense": np.eye(10)[2], "cnn": np.eye(10)[[2]]}
     fig = plots.model_probabilities(probs, title="two")
     assert len(fig.axes) == 2 and "dense says 2 (100%)" in fig.alt_text()
+    assert "the networks say a 2 (100%)" in fig.alt_text()
+
+
+def test_probability_figure_says_when_the_networks_are_unsure():
+    probs = {"dense": np.eye(10)[2] * 0.9 + 0.01, "cnn": np.eye(10)[7] * 0.9 + 0.01}
+    fig = plots.model_probabilities(probs, title="x")
+    assert "the networks are unsure: 2 (46%) or 7 (46%)" in fig.alt_text()
+    assert fig._suptitle.get_color() == "#b00020"
+    given = inference.Verdict(4, 0.5, 9, 0.3, False, "made up")
+    assert "unsure: 4 (50%) or 9 (30%); made up" in plots.model_probabilities(probs, verdict=given).alt_text()
+
+
+def test_accuracy_table_shows_each_pipeline_and_kind():
+    rows = [("old", "all", 4, {"dense": 0.25, "cnn": 0.5}), ("new", "photo", 2, {"dense": 1.0, "cnn": 0.875})]
+    table = plots.accuracy_table(rows, caption="on four images")
+    assert table.header == ["pipeline", "images", "dense", "cnn"]
+    assert table.rows == [["old recipe", "4", "25.0%", "50.0%"], ["new pipeline, photo", "2", "100.0%", "87.5%"]]
+    html_text = table._repr_html_()
+    assert "<caption>on four images</caption>" in html_text and "<td>87.5%</td>" in html_text
+    assert repr(table).splitlines()[0] == "on four images"
+    assert repr(table).splitlines()[2].split() == ["old", "recipe", "4", "25.0%", "50.0%"]
 
 
 def test_signed_images_are_red_positive_and_centred_on_zero():

@@ -1,0 +1,285 @@
+"""Measuring the pipeline and the networks on handwriting: a folder of labelled images, or a synthetic set.
+
+A folder holds images named ``<label>_<anything>.png|jpg|jpeg``; when it also
+holds a ``MANIFEST.tsv`` with ``file`` and ``kind`` columns (kind: ``photo``
+or ``drawn``), accuracies are given for each kind too. Without real
+handwriting at hand, :func:`synthetic_samples` gives the hard synthetic set of
+:mod:`labsupport.synthetic`.
+
+Every image goes through each pipeline (the course's first recipe,
+:func:`labsupport.baseline.original_pipeline`, ``"old"``, and
+:func:`labsupport.digits.preprocess`, ``"new"``) and every network;
+:class:`Results` keeps what each network said. The own-digit chapter and
+``tools/benchmarks/own_digits.py`` both use this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import baseline, digits, inference, synthetic
+
+if TYPE_CHECKING:
+    import keras
+
+#: Image suffixes read from a folder.
+SUFFIXES = (".png", ".jpg", ".jpeg")
+
+#: The file, in a folder of images, that gives each image's kind.
+MANIFEST = "MANIFEST.tsv"
+
+#: The environment variable naming a folder of real handwriting for the own-digit chapter.
+REAL_DIGITS_ENV = "REAL_DIGITS_PATH"
+
+#: The two preprocessing recipes compared: image in, 28x28 uint8 digit out.
+PIPELINES: dict[str, Callable[[digits.Source], np.ndarray]] = {
+    "old": baseline.original_pipeline,
+    "new": lambda source: digits.preprocess(source).digit,
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled image.
+
+    Attributes
+    ----------
+    name : str
+        File name, or a description of a synthetic image.
+    label : int
+    source : path or PIL image
+        What the pipelines read.
+    kind : str
+        ``"photo"``, ``"drawn"``, ``"synthetic"``, or ``""`` when not known.
+    note : str
+        Anything worth saying about it (a synthetic image's troubles).
+    """
+
+    name: str
+    label: int
+    source: digits.Source
+    kind: str = ""
+    note: str = ""
+
+
+def labelled_files(folder: str | os.PathLike) -> list[tuple[Path, int]]:
+    """Images in a folder named ``<label>_<anything>.png|jpg|jpeg``, with their labels.
+
+    Parameters
+    ----------
+    folder : path-like
+
+    Returns
+    -------
+    list of (Path, int)
+        Sorted by file name.
+
+    Raises
+    ------
+    labsupport.digits.DigitImageError
+        If the folder does not exist or holds no such file.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise digits.DigitImageError(f"{folder}: no such folder")
+    found = []
+    for path in sorted(folder.iterdir()):
+        label, sep, _ = path.stem.partition("_")
+        if path.suffix.lower() in SUFFIXES and sep and label.isdigit() and len(label) == 1:
+            found.append((path, int(label)))
+    if not found:
+        raise digits.DigitImageError(
+            f"{folder}: no images named like 7_photo.jpg (<label>_<anything>.png|jpg|jpeg)"
+        )
+    return found
+
+
+def read_kinds(folder: str | os.PathLike) -> dict[str, str]:
+    """File name to kind, from the folder's ``MANIFEST.tsv``; empty without one (or without a ``kind`` column)."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    if not rows or "file" not in rows[0] or "kind" not in rows[0]:
+        return {}
+    return {row["file"]: (row["kind"] or "").strip() for row in rows if row.get("file")}
+
+
+def folder_samples(folder: str | os.PathLike) -> list[Sample]:
+    """The labelled images of a folder (:func:`labelled_files`), with their kinds (:func:`read_kinds`)."""
+    kinds = read_kinds(folder)
+    return [Sample(path.name, label, path, kinds.get(path.name, "")) for path, label in labelled_files(folder)]
+
+
+def synthetic_samples(n_per_digit: int, seed: int = synthetic.HARD_SEED, size: int = 480) -> list[Sample]:
+    """The hard synthetic set (:func:`labsupport.synthetic.hard_photos`) as samples of kind ``"synthetic"``."""
+    return [
+        Sample(f"{label}_hard_{i:03d}", label, photo, "synthetic", ", ".join(synthetic.troubles(label, style)))
+        for i, (label, photo, style) in enumerate(synthetic.hard_photos(n_per_digit, seed, size))
+    ]
+
+
+def real_digits_folder() -> Path | None:
+    """The folder named by :data:`REAL_DIGITS_ENV`, if it is set and holds labelled images."""
+    value = os.environ.get(REAL_DIGITS_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        labelled_files(value)
+    except digits.DigitImageError:
+        return None
+    return Path(value)
+
+
+@dataclass(frozen=True)
+class Results:
+    """What every network said about every image, with each pipeline.
+
+    Attributes
+    ----------
+    samples : list of Sample
+    probabilities : dict
+        ``probabilities[pipeline][model]``: class probabilities, shape (n, 10).
+    failures : dict
+        ``failures[pipeline]``: per image, the pipeline's error message, or
+        ``""`` when it read the image.
+    """
+
+    samples: list[Sample]
+    probabilities: dict[str, dict[str, np.ndarray]]
+    failures: dict[str, list[str]]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([s.label for s in self.samples])
+
+    @property
+    def pipelines(self) -> list[str]:
+        return list(self.probabilities)
+
+    @property
+    def models(self) -> list[str]:
+        return list(next(iter(self.probabilities.values())))
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds present, sorted, without ``""``."""
+        return sorted({s.kind for s in self.samples if s.kind})
+
+    def predictions(self, pipeline: str, model: str) -> np.ndarray:
+        """The most likely class per image."""
+        return self.probabilities[pipeline][model].argmax(axis=1)
+
+    def selected(self, kind: str | None = None) -> np.ndarray:
+        """Per image: of this kind (every image when ``kind`` is None)."""
+        return np.array([kind is None or s.kind == kind for s in self.samples])
+
+    def correct(self, pipeline: str, model: str) -> np.ndarray:
+        """Per image: read by the pipeline and classified right by the network."""
+        read = np.array([not message for message in self.failures[pipeline]])
+        return (self.predictions(pipeline, model) == self.labels) & read
+
+    def accuracy(self, pipeline: str, model: str, kind: str | None = None) -> float:
+        """Top-1 accuracy (of one kind of image); an image the pipeline could not read counts as wrong."""
+        chosen = self.selected(kind)
+        return float(self.correct(pipeline, model)[chosen].mean()) if chosen.any() else float("nan")
+
+    def count(self, kind: str | None = None) -> int:
+        """How many images (of one kind)."""
+        return int(self.selected(kind).sum())
+
+    def verdicts(self, pipeline: str = "new") -> list[inference.Verdict]:
+        """:func:`labsupport.inference.verdict` of the networks for every image."""
+        probs = self.probabilities[pipeline]
+        return [inference.verdict({m: p[i] for m, p in probs.items()}) for i in range(len(self.samples))]
+
+    def failed(self, pipeline: str = "new") -> list[int]:
+        """Indices of the images that some network got wrong (or the pipeline could not read)."""
+        wrong = np.zeros(len(self.samples), bool)
+        for model in self.models:
+            wrong |= ~self.correct(pipeline, model)
+        return [int(i) for i in np.flatnonzero(wrong)]
+
+    def said(self, pipeline: str, index: int) -> dict[str, tuple[int, float]]:
+        """What each network said about one image: its top class and that class's probability."""
+        return {
+            model: (int(p[index].argmax()), float(p[index].max()))
+            for model, p in self.probabilities[pipeline].items()
+        }
+
+
+def pipeline_inputs(
+    sources: Sequence[digits.Source], run: Callable[[digits.Source], np.ndarray]
+) -> tuple[np.ndarray, list[str]]:
+    """28x28 digits of every image through one pipeline, and its failures.
+
+    Returns
+    -------
+    images : ndarray, shape (n, 28, 28), uint8
+        A blank image where the pipeline failed.
+    failures : list of str
+        The error message per image, ``""`` where it worked.
+    """
+    images, failures = [], []
+    for source in sources:
+        try:
+            images.append(run(source))
+            failures.append("")
+        except digits.DigitImageError as e:
+            images.append(np.zeros((28, 28), np.uint8))
+            failures.append(str(e))
+    return np.stack(images).astype(np.uint8), failures
+
+
+def evaluate(
+    samples: Sequence[Sample],
+    networks: Mapping[str, keras.Model],
+    pipelines: Mapping[str, Callable[[digits.Source], np.ndarray]] = PIPELINES,
+) -> Results:
+    """Run every image through every pipeline and every network.
+
+    Parameters
+    ----------
+    samples : sequence of Sample
+        As from :func:`folder_samples` or :func:`synthetic_samples`.
+    networks : mapping
+        Registered model name to trained model (e.g. from
+        :func:`labsupport.cache.get_models`); each gets its own input format.
+    pipelines : mapping
+        Name to preprocessing function (default :data:`PIPELINES`).
+
+    Returns
+    -------
+    Results
+    """
+    samples = list(samples)
+    images, failures = {}, {}
+    for pipeline, run in pipelines.items():
+        images[pipeline], failures[pipeline] = pipeline_inputs([s.source for s in samples], run)
+    together = inference.predict_directly(dict(networks), np.concatenate(list(images.values())))
+    n = len(samples)
+    probabilities = {
+        pipeline: {name: p[k * n : (k + 1) * n] for name, p in together.items()} for k, pipeline in enumerate(images)
+    }
+    return Results(samples, probabilities, failures)
+
+
+def accuracy_rows(results: Results) -> list[tuple[str, str, int, dict[str, float]]]:
+    """The accuracy table: ``(pipeline, kind, images, {model: accuracy})`` for all images and each kind.
+
+    ``kind`` is ``"all"`` for every image.
+    """
+    rows = []
+    for pipeline in results.pipelines:
+        for kind in [None] + (results.kinds if len(results.kinds) > 1 else []):
+            rows.append((pipeline, kind or "all", results.count(kind),
+                         {m: results.accuracy(pipeline, m, kind) for m in results.models}))
+    return rows

@@ -1,0 +1,109 @@
+"""labsupport.handwriting: the networks measured on folders of handwriting and on the hard synthetic set."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from labsupport import digits, handwriting, models
+
+
+def test_labelled_files(tmp_path):
+    for name in ["7_b.JPG", "3_a.png", "12_two_digits.png", "x_no_label.png", "5.png", "4_notes.txt", "0_c.jpeg"]:
+        (tmp_path / name).write_bytes(b"")
+    found = handwriting.labelled_files(tmp_path)
+    assert [(p.name, label) for p, label in found] == [("0_c.jpeg", 0), ("3_a.png", 3), ("7_b.JPG", 7)]
+
+
+def test_labelled_files_errors(tmp_path):
+    with pytest.raises(digits.DigitImageError, match="no such folder"):
+        handwriting.labelled_files(tmp_path / "missing")
+    (tmp_path / "photo.png").write_bytes(b"")
+    with pytest.raises(digits.DigitImageError, match="no images named like"):
+        handwriting.labelled_files(tmp_path)
+
+
+def test_kinds_come_from_the_manifest(tmp_path):
+    for name in ["3_a.png", "7_b.jpg", "1_c.png"]:
+        (tmp_path / name).write_bytes(b"")
+    assert handwriting.read_kinds(tmp_path) == {}
+    (tmp_path / "MANIFEST.tsv").write_text("file\tlabel\tkind\n3_a.png\t3\tphoto\n7_b.jpg\t7\tdrawn\n")
+    assert handwriting.read_kinds(tmp_path) == {"3_a.png": "photo", "7_b.jpg": "drawn"}
+    samples = handwriting.folder_samples(tmp_path)
+    assert [(s.name, s.label, s.kind) for s in samples] == [("1_c.png", 1, ""), ("3_a.png", 3, "photo"),
+                                                           ("7_b.jpg", 7, "drawn")]
+    assert samples[1].source == tmp_path / "3_a.png"
+    (tmp_path / "MANIFEST.tsv").write_text("file\tlabel\n3_a.png\t3\n")  # no kind column
+    assert handwriting.read_kinds(tmp_path) == {}
+
+
+def test_real_digits_folder_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv(handwriting.REAL_DIGITS_ENV, raising=False)
+    assert handwriting.real_digits_folder() is None
+    monkeypatch.setenv(handwriting.REAL_DIGITS_ENV, str(tmp_path))
+    assert handwriting.real_digits_folder() is None  # no labelled images there
+    (tmp_path / "4_x.png").write_bytes(b"")
+    assert handwriting.real_digits_folder() == tmp_path
+
+
+def test_synthetic_samples_name_their_troubles():
+    samples = handwriting.synthetic_samples(1, seed=5, size=96)
+    assert [s.label for s in samples] == list(range(10))
+    assert all(s.kind == "synthetic" and s.note and s.source.size == (96, 96) for s in samples)
+    assert samples[0].name == "0_hard_000"
+
+
+def fake_results() -> handwriting.Results:
+    """Four images, two kinds; dense wrong on the third, the new pipeline could not read the fourth."""
+    samples = [handwriting.Sample("3_a.png", 3, Path("3_a.png"), "photo"),
+               handwriting.Sample("7_b.png", 7, Path("7_b.png"), "photo"),
+               handwriting.Sample("1_c.png", 1, Path("1_c.png"), "drawn"),
+               handwriting.Sample("5_d.png", 5, Path("5_d.png"), "drawn")]
+    eye = np.eye(10)
+    good = eye[[3, 7, 1, 5]]
+    dense = eye[[3, 7, 4, 5]] * 0.6 + 0.04
+    return handwriting.Results(
+        samples,
+        {"new": {"dense": dense, "cnn": good}},
+        {"new": ["", "", "", "no digit found"]},
+    )
+
+
+def test_results_accuracy_by_kind_and_failures():
+    r = fake_results()
+    assert r.models == ["dense", "cnn"] and r.pipelines == ["new"] and r.kinds == ["drawn", "photo"]
+    assert r.accuracy("new", "cnn") == 0.75  # the unread image counts as wrong
+    assert r.accuracy("new", "dense") == 0.5
+    assert r.accuracy("new", "dense", "photo") == 1.0 and r.accuracy("new", "dense", "drawn") == 0.0
+    assert np.isnan(r.accuracy("new", "dense", "chalk"))
+    assert r.count("drawn") == 2 and r.count() == 4
+    assert r.failed("new") == [2, 3]
+    assert r.said("new", 2) == {"dense": (4, pytest.approx(0.64)), "cnn": (1, 1.0)}
+    verdicts = r.verdicts("new")
+    assert verdicts[0].sure and not verdicts[2].sure and "disagree" in verdicts[2].reason
+
+
+def test_accuracy_rows_give_all_and_each_kind():
+    rows = handwriting.accuracy_rows(fake_results())
+    assert [(p, k, n) for p, k, n, _ in rows] == [("new", "all", 4), ("new", "drawn", 2), ("new", "photo", 2)]
+    assert rows[1][3] == {"dense": 0.0, "cnn": 0.5}
+
+
+def test_evaluate_runs_every_pipeline_and_network():
+    samples = [handwriting.Sample("3_a.png", 3, Path("3_a.png")), handwriting.Sample("8_b.png", 8, Path("8_b.png"))]
+
+    def fails_on_b(path: Path) -> np.ndarray:
+        if path.name.startswith("8"):
+            raise digits.DigitImageError("no ink")
+        return np.zeros((28, 28), np.uint8)
+
+    networks = {"dense": models.dense_net(8), "cnn": models.cnn()}
+    pipelines = {"plain": lambda path: np.zeros((28, 28), np.uint8), "picky": fails_on_b}
+    results = handwriting.evaluate(samples, networks, pipelines)
+    assert results.models == ["dense", "cnn"] and results.pipelines == ["plain", "picky"]
+    assert results.failures == {"plain": ["", ""], "picky": ["", "no ink"]}
+    for pipeline in ("plain", "picky"):
+        for name in networks:
+            assert results.probabilities[pipeline][name].shape == (2, 10)
+    assert not results.correct("picky", "dense")[1]  # an unread image is never right
+    assert results.kinds == []
