@@ -885,3 +885,17 @@ def _steps(image: Image.Image, photo: np.ndarray, zoom: tuple[int, int, int, int
     digit = center_by_mass(fitted)
     return Steps(photo, gray, ink, flat, mask, digit_mask, crop, stroked, fitted, digit, dark, weights,
                  window, stroke_in_box, STROKE_WIDTH_IN_BOX, zoom)
+
+
+def ink_statistics(images: np.ndarray) -> dict[str, float]:
+    """Median stroke width (px), share of ink pixels and mean ink value of 28x28 uint8 digits.
+
+    The three numbers the pipeline's target stroke width was chosen by: for
+    MNIST's digits and for the pipeline's output they should be close.
+    """
+    images = np.asarray(images).reshape(-1, FIELD, FIELD)
+    return {
+        "stroke_width": float(np.median([stroke_width(d > 127) for d in images])),
+        "ink_share": float(np.median((images > 127).mean(axis=(1, 2)))),
+        "ink_value": float(np.median([d[d > 0].mean() for d in images if (d > 0).any()])),
+    }

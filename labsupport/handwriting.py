@@ -208,6 +208,16 @@ class Results:
             wrong |= ~self.correct(pipeline, model)
         return [int(i) for i in np.flatnonzero(wrong)]
 
+    def worst(self, pipeline: str = "new", n: int = 2) -> list[int]:
+        """The ``n`` failed images with the lowest mean probability of the right class, worst first."""
+        probs = self.probabilities[pipeline]
+        labels = self.labels
+
+        def right(i: int) -> float:
+            return float(np.mean([p[i, labels[i]] for p in probs.values()]))
+
+        return sorted(self.failed(pipeline), key=right)[:n]
+
     def said(self, pipeline: str, index: int) -> dict[str, tuple[int, float]]:
         """What each network said about one image: its top class and that class's probability."""
         return {
@@ -264,7 +274,7 @@ def evaluate(
     images, failures = {}, {}
     for pipeline, run in pipelines.items():
         images[pipeline], failures[pipeline] = pipeline_inputs([s.source for s in samples], run)
-    together = inference.predict_directly(dict(networks), np.concatenate(list(images.values())))
+    together = inference.predict(dict(networks), np.concatenate(list(images.values())))
     n = len(samples)
     probabilities = {
         pipeline: {name: p[k * n : (k + 1) * n] for name, p in together.items()} for k, pipeline in enumerate(images)

@@ -37,8 +37,16 @@ def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int = 512) -> 
     return probs, probs.argmax(axis=-1)
 
 
-def predict(networks: dict[str, keras.Model], images: np.ndarray) -> dict[str, np.ndarray]:
-    """Class probabilities of each named network for a batch of 28x28 uint8 images.
+def predict(
+    networks: dict[str, keras.Model], images: np.ndarray, batch_size: int = 256
+) -> dict[str, np.ndarray]:
+    """Class probabilities of each named network for 28x28 uint8 images.
+
+    Each network gets the input format its registry entry names. The
+    networks are called directly, batch by batch, in prediction mode:
+    ``model.predict`` would compile a function for every new input size,
+    which for a photo at a time or folders of different sizes only costs
+    time (and makes TensorFlow warn about "retracing").
 
     Parameters
     ----------
@@ -47,34 +55,6 @@ def predict(networks: dict[str, keras.Model], images: np.ndarray) -> dict[str, n
         :func:`labsupport.cache.get_models`).
     images : ndarray, shape (n, 28, 28) or (28, 28), uint8
         MNIST's convention: ink 255 on 0.
-
-    Returns
-    -------
-    dict
-        Model name to an array of shape (n, 10).
-    """
-    images = np.asarray(images).reshape(-1, 28, 28)
-    return {
-        name: predict_labels(net, data.model_inputs(images, models.spec(name).inputs))[0]
-        for name, net in networks.items()
-    }
-
-
-def predict_directly(
-    networks: dict[str, keras.Model], images: np.ndarray, batch_size: int = 256
-) -> dict[str, np.ndarray]:
-    """Like :func:`predict`, but calling each network directly, batch by batch.
-
-    ``model.predict`` compiles a function for every new input size; for
-    one-off batches of different sizes (a folder of photos, then a synthetic
-    set) calling the network is as fast and compiles nothing (so TensorFlow
-    does not warn about "retracing").
-
-    Parameters
-    ----------
-    networks : dict
-        Registered model name to trained model.
-    images : ndarray, shape (n, 28, 28) or (28, 28), uint8
     batch_size : int
 
     Returns

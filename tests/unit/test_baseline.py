@@ -21,10 +21,8 @@ def test_original_pipeline_checks_its_input_like_the_new_one():
         baseline.original_pipeline(b"%PDF-1.4 this is a pdf, not a photo")
 
 
-def test_new_pipeline_beats_the_old_on_synthetic_photos():
-    """The larger synthetic set, judged by a simple nearest-template classifier (no model needed)."""
-    photos = synthetic.make_set(3, seed=11)
-    # templates: each digit rendered cleanly, centred, through the new pipeline
+def nearest_template_classifier():
+    """A classifier without a network: the nearest of ten clean digits, each through the new pipeline."""
     rng = np.random.default_rng(99)
     templates = np.stack([
         digits.preprocess(synthetic.render_photo(k, rng, light=0.0, offset=(0, 0), digit_size=0.5,
@@ -34,6 +32,14 @@ def test_new_pipeline_beats_the_old_on_synthetic_photos():
 
     def classify(d):
         return int(np.argmin(((templates - d.astype(float)) ** 2).sum(axis=(1, 2))))
+
+    return classify
+
+
+def test_new_pipeline_beats_the_old_on_synthetic_photos():
+    """The larger synthetic set, judged by a simple nearest-template classifier (no model needed)."""
+    photos = synthetic.make_set(3, seed=11)
+    classify = nearest_template_classifier()
 
     new = np.mean([classify(digits.preprocess(p).digit) == k for k, p in photos])
     old = np.mean([classify(baseline.original_pipeline(p)) == k for k, p in photos])
@@ -42,15 +48,7 @@ def test_new_pipeline_beats_the_old_on_synthetic_photos():
 
 def test_new_pipeline_reads_the_hard_synthetic_set():
     """Coloured ballpoint, broken strokes, blur, small digits: the old recipe is lost, the pipeline is not."""
-    rng = np.random.default_rng(99)
-    templates = np.stack([
-        digits.preprocess(synthetic.render_photo(k, rng, light=0.0, offset=(0, 0), digit_size=0.5,
-                                                 ruled=False, dark_paper=False)).digit
-        for k in range(10)
-    ]).astype(float)
-
-    def classify(d):
-        return int(np.argmin(((templates - d.astype(float)) ** 2).sum(axis=(1, 2))))
+    classify = nearest_template_classifier()
 
     photos = synthetic.make_hard_set(2, seed=8, size=240)
     new = np.mean([classify(digits.preprocess(p).digit) == k for k, p in photos])

@@ -107,3 +107,24 @@ def test_evaluate_runs_every_pipeline_and_network():
             assert results.probabilities[pipeline][name].shape == (2, 10)
     assert not results.correct("picky", "dense")[1]  # an unread image is never right
     assert results.kinds == []
+
+
+def test_worst_failures_are_the_least_confident_about_the_right_class():
+    samples = [handwriting.Sample(f"s{label}", label, None, "photo") for label in (1, 2, 3)]
+    probs = np.full((3, 10), 0.01)
+    probs[0, 1] = 0.9  # right
+    probs[1, 5] = 0.9  # wrong: the right class 2 has 0.01
+    probs[2, 3] = 0.3  # the right class has 0.3, another wins
+    probs[2, 7] = 0.6
+    results = handwriting.Results(samples, {"new": {"m": probs}}, {"new": ["", "", ""]})
+    assert results.failed("new") == [1, 2]
+    assert results.worst("new", n=2) == [1, 2] and results.worst("new", n=1) == [1]
+
+
+def test_ink_statistics_of_a_drawn_stroke():
+    image = np.zeros((28, 28), np.uint8)
+    image[4:24, 12:15] = 255  # a vertical bar 3 px wide
+    st = digits.ink_statistics(np.stack([image, image]))
+    assert st["stroke_width"] == pytest.approx(3, abs=1)
+    assert st["ink_share"] == pytest.approx(60 / 784)
+    assert st["ink_value"] == 255
