@@ -11,6 +11,7 @@ augment      the RandomAffine augmentation layer and the course's ranges
 train        the one training recipe: compile, fit with early stopping
 cache        the model cache shared by chapters
 published    the site's trained networks: exported by the build, fetched by Colab
+webexport    the networks in TensorFlow.js's format, for the live pages
 inference    trained networks on images: probabilities and accuracy
 modelfile    loading a saved model file safely, with clear errors
 activations  every layer's output for one image

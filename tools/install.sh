@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one install path of the course: Graphviz (for model diagrams) when it is
-# missing, and everything in requirements.txt (labsupport included, editable)
-# into the Python given by $PYTHON (default: python3 on the PATH).
+# missing, everything in requirements.txt (labsupport included, editable)
+# into the Python given by $PYTHON (default: python3 on the PATH), and the
+# live pages' JavaScript runtime (web/package-lock.json, pinned) with npm.
 #
 #   bash tools/install.sh                          # into the current Python
 #   PYTHON=.venv/bin/python bash tools/install.sh  # into a virtual environment
@@ -29,3 +30,13 @@ fi
 echo "== installing Python packages (requirements.txt) into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
 "$PYTHON" -m pip install -q --upgrade pip
 "$PYTHON" -m pip install -q -r requirements.txt "$@"
+
+# The live pages' runtime (TensorFlow.js) and the site checks' axe-core, at the
+# versions in web/package-lock.json. The build copies the runtime into the site.
+if command -v npm >/dev/null 2>&1; then
+  echo "== installing the live pages' JavaScript runtime (web/package-lock.json)"
+  npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
+else
+  echo "== npm is missing: the site will be built without its live pages' runtime" \
+       "(install Node.js and npm, then run this script again)"
+fi

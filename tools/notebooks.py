@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -94,6 +95,21 @@ def needs_gpu(notebook: nbformat.NotebookNode) -> bool:
     return any(MODELS[name].wants_gpu for name in models_used(notebook))
 
 
+#: A raw HTML block that holds a live part of the site (see tools/sphinxext.py).
+LIVE_BLOCK = re.compile(r"```\{raw\} html\n(?=[^`]*data-live-app)[^`]*?```", re.S)
+
+
+def without_live_blocks(markdown: str, page_url: str) -> str:
+    """Markdown with each live part of the site replaced by a pointer to it.
+
+    The live parts run in the site's pages (JavaScript); a notebook shows
+    the raw HTML as text, so it says where the live version is instead.
+    """
+    note = (f"*On the [course site]({page_url}) this place holds a live version that runs in the browser; "
+            "in this notebook, the Python cells below do the same.*")
+    return LIVE_BLOCK.sub(note, markdown)
+
+
 def make_notebook(source: Path, config: dict) -> nbformat.NotebookNode:
     """The Colab/Binder notebook of one chapter.
 
@@ -111,6 +127,10 @@ def make_notebook(source: Path, config: dict) -> nbformat.NotebookNode:
     nb = jupytext.read(source, fmt="md:myst")
     setup = nbformat.v4.new_code_cell(setup_cell_source(config), metadata={"tags": ["colab-setup"]})
     cells = [setup] + nb.cells  # first of all: run it before anything else
+    page_url = site_url(config) + source.stem + ".html"
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = without_live_blocks(cell.source, page_url)
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:03d}"  # stable ids: no drift between runs
         if cell.cell_type == "code":

@@ -4,7 +4,10 @@
 2. Inline scripts that another extension added twice are kept once.
 3. The execution cache is kept per profile and per version of labsupport.
 4. The trained networks go into the site (``models/``, with a manifest), so
-   that Colab and Binder fetch them instead of training them again.
+   that Colab and Binder fetch them instead of training them again, and in
+   TensorFlow.js's format (``models/web/``) for the live pages.
+5. The live pages get their scripts, and the site the pinned JavaScript
+   runtime from ``web/node_modules`` with its licence.
 
 Launch buttons
 --------------
@@ -41,6 +44,23 @@ profile that is in the model cache is copied to ``<site>/models/`` with
 :func:`labsupport.published.export`. The generated notebooks point
 ``labsupport`` at the site (``html.baseurl`` in ``_config.yml``).
 
+The same hook exports the networks for the browser
+(:func:`labsupport.webexport.publish`: ``models/web/<name>/model.json`` and
+weights, ``models/web/manifest.json``).
+
+Live pages
+----------
+A page whose body holds an element with ``data-live-app`` (a raw HTML block
+in the chapter) gets ``_static/live/digits.js``, ``live.js`` and ``live.css``
+(from ``web/site/live/``); no other page loads anything more. The scripts
+load the runtime only when the page opens: TensorFlow.js (core, CPU backend,
+layers; :data:`RUNTIME`), copied from ``web/node_modules`` (installed by
+``tools/install.sh`` with ``npm ci``, versions pinned in
+``web/package-lock.json``) into ``_static/vendor/`` with a licence file and
+``runtime.json``, the list the pages load in order. Without it (no npm on the
+machine) the build still succeeds and the live parts say that they are not
+available in this build.
+
 Enabled in ``_config.yml`` under ``sphinx: local_extensions`` (which puts the
 repository root on Sphinx's path, so ``tools`` need not be installed).
 """
@@ -51,6 +71,18 @@ import hashlib
 from pathlib import Path
 
 from tools.notebooks import NOTEBOOK_DIR
+
+#: The runtime the live pages load, in order: (npm package, file in it).
+RUNTIME = [
+    ("@tensorflow/tfjs-core", "dist/tf-core.es2017.min.js"),
+    ("@tensorflow/tfjs-backend-cpu", "dist/tf-backend-cpu.es2017.min.js"),
+    ("@tensorflow/tfjs-layers", "dist/tf-layers.es2017.min.js"),
+]
+#: The course's own scripts and styles for the live pages (``web/site/live/``).
+LIVE_SCRIPTS = ["live/digits.js", "live/live.js"]
+LIVE_STYLES = ["live/live.css"]
+#: The marker of a page with a live part.
+LIVE_MARKER = "data-live-app"
 
 #: Button icons that identify the theme's launch buttons.
 _ICONS = {"colab": "logo_colab.png", "binder": "logo_binder.svg"}
@@ -135,21 +167,152 @@ def use_keyed_execution_cache(app, config) -> None:
 
 
 def publish_networks(app, exception) -> None:
-    """Copy the profile's trained networks and their manifest into the built site."""
+    """Copy the profile's trained networks and their manifest into the built site, also for the browser."""
     if exception is not None or app.builder.format != "html":
         return
-    from labsupport import cache, published
+    from labsupport import cache, data, modelfile, published, webexport
     from labsupport.profile import get_profile
 
-    entries = cache.published_entries(get_profile())
+    profile = get_profile()
+    arrays = data.load_mnist()
+    entries = cache.published_entries(profile, arrays)
     manifest = published.export(entries, app.outdir)
     names = ", ".join(name for name, *_ in entries) or "none (the model cache is empty)"
     print(f"published networks: {names} -> {Path(manifest).parent}")
+    networks = {name: modelfile.load_model_file(path) for name, _, _, path, _ in entries}
+    web = webexport.publish(networks, profile.name, app.outdir, arrays[1])
+    print(f"networks for the browser -> {web.parent}")
+
+
+def runtime_files(root: Path) -> list[tuple[Path, str, str]]:
+    """``(file, package, version)`` of each :data:`RUNTIME` script in ``web/node_modules``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the runtime is not installed (``npm ci --prefix web``).
+    """
+    import json
+
+    found = []
+    for package, name in RUNTIME:
+        folder = root / "web" / "node_modules" / package
+        path = folder / name
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run 'npm ci --prefix web' (tools/install.sh does)")
+        version = json.loads((folder / "package.json").read_text())["version"]
+        found.append((path, package, version))
+    return found
+
+
+#: Dependencies of the runtime packages that are not in the browser bundles (types, Node only).
+NOT_BUNDLED = ("@types/", "@webgpu/", "node-fetch")
+
+
+def _licence_of(folder: Path) -> str:
+    """A package's licence: its LICENSE file, or the licence section of its README."""
+    import re
+
+    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md"):
+        if (folder / name).is_file():
+            return (folder / name).read_text(encoding="utf-8")
+    readme = folder / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    match = re.search(r"^LICENSE.*$(?s:.*)", text, flags=re.M | re.I)
+    return match.group(0) if match else ""
+
+
+def licence_text(scripts: list[tuple[Path, str, str]], root: Path) -> str:
+    """The runtime's licences: each script's licence comment and the Apache License 2.0, then
+    the licences of the packages bundled into the scripts (e.g. seedrandom, MIT)."""
+    import json
+    import re
+
+    modules = root / "web" / "node_modules"
+    parts = ["The JavaScript runtime of the live pages, shipped with this site.", ""]
+    bundled = {}
+    for path, package, version in scripts:
+        text = path.read_text(encoding="utf-8")
+        notices = re.findall(r"/\*\*\s*\n\s*\*\s*@license.*?\*/", text, flags=re.S)
+        parts.append(f"== {package} {version} ({path.name}): Apache License 2.0\n" + "\n".join(dict.fromkeys(notices)))
+        dependencies = json.loads((modules / package / "package.json").read_text()).get("dependencies") or {}
+        bundled.update({d: None for d in dependencies if not d.startswith(NOT_BUNDLED)})
+    parts.append("== Apache License 2.0\n" + (root / "web" / "licenses" / "Apache-2.0.txt").read_text(encoding="utf-8"))
+    for package in bundled:
+        folder = modules / package
+        if folder.is_dir():
+            version = json.loads((folder / "package.json").read_text())["version"]
+            parts.append(f"== {package} {version} (bundled in the scripts above)\n" + _licence_of(folder))
+    return "\n\n".join(parts)
+
+
+def ship_runtime(app, exception) -> None:
+    """Copy the pinned runtime, its licence and ``runtime.json`` into ``_static/vendor/``."""
+    import json
+    import shutil
+
+    if exception is not None or app.builder.format != "html":
+        return
+    from sphinx.util import logging
+
+    root = repository_root(app)
+    vendor = Path(app.outdir) / "_static" / "vendor"
+    try:
+        scripts = runtime_files(root)
+    except FileNotFoundError as e:
+        logging.getLogger(__name__).warning(f"live pages without their runtime: {e}")
+        return
+    vendor.mkdir(parents=True, exist_ok=True)
+    listed = []
+    for path, package, version in scripts:
+        shutil.copyfile(path, vendor / path.name)
+        listed.append({"src": f"vendor/{path.name}", "package": package, "version": version,
+                       "bytes": path.stat().st_size})
+    (vendor / "LICENSE.txt").write_text(licence_text(scripts, root), encoding="utf-8")
+    (vendor / "runtime.json").write_text(json.dumps({"scripts": listed, "licence": "vendor/LICENSE.txt"}, indent=1))
+    print(f"runtime for the live pages: {', '.join(f'{p} {v}' for _, p, v in scripts)} -> {vendor}")
+
+
+def ship_sample_photos(app, exception) -> None:
+    """The course's sample photos (``assets/samples``) for the own-digit page, with an index."""
+    import json
+    import shutil
+
+    if exception is not None or app.builder.format != "html":
+        return
+    source = repository_root(app) / "assets" / "samples"
+    target = Path(app.outdir) / "_static" / "live" / "samples"
+    target.mkdir(parents=True, exist_ok=True)
+    photos = sorted(p.name for p in source.glob("*.png"))
+    for name in photos:
+        shutil.copyfile(source / name, target / name)
+    (target / "index.json").write_text(json.dumps({"photos": photos}))
+
+
+def add_live_static_path(app, config) -> None:
+    """Put ``web/site`` (the live pages' scripts) among the static folders."""
+    site = repository_root(app) / "web" / "site"
+    if site.is_dir():
+        config.html_static_path.append(str(site))
+
+
+def add_live_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Give the live scripts and styles to the pages that have a live part, and only to them."""
+    if LIVE_MARKER not in context.get("body", ""):
+        return
+    for script in LIVE_SCRIPTS:
+        app.add_js_file(script, loading_method="defer")
+    for style in LIVE_STYLES:
+        app.add_css_file(style)
 
 
 def setup(app):
     app.connect("config-inited", use_keyed_execution_cache)
+    app.connect("config-inited", add_live_static_path)
     app.connect("build-finished", publish_networks)
+    app.connect("build-finished", ship_runtime)
+    app.connect("build-finished", ship_sample_photos)
+    app.connect("html-page-context", add_live_scripts)
     # sphinx-book-theme adds the launch buttons at priority 501; run after it
     app.connect("html-page-context", point_buttons_at_notebooks, priority=510)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)

@@ -327,3 +327,23 @@ def test_main_on_photos_with_a_tiny_registry(tmp_path, monkeypatch, capsys):
     assert out[-3].split() == ["top-1", "accuracy", "tiny_dense"]
     assert out[-2].startswith("old pipeline") and out[-1].startswith("new pipeline")
     assert 0.0 <= float(out[-1].split()[-1]) <= 0.75  # the unreadable file counts as wrong
+
+
+# --- live_page.py: which download is which part ----------------------------------
+
+
+def test_live_page_classifies_downloads_by_part():
+    from tools.benchmarks import live_page
+
+    base = "http://127.0.0.1:8000/"
+    resources = [
+        {"name": base + "_static/vendor/tf-core.es2017.min.js", "size": 100},
+        {"name": base + "_static/vendor/fontawesome/css/all.min.css", "size": 7},  # the theme's, not the runtime
+        {"name": base + "models/web/cnn/weights.bin", "size": 50},
+        {"name": base + "models/web/manifest.json", "size": 5},
+        {"name": base + "_static/live/samples/2_coloured_paper.png", "size": 20},
+        {"name": base + "_static/live/live.js?v=1", "size": 3},
+        {"name": base + "_static/styles/theme.css", "size": 1000},
+    ]
+    parts = live_page.classify(resources, ["vendor/tf-core.es2017.min.js"])
+    assert parts == {"runtime": 100, "networks": 55, "sample photo": 20, "course scripts": 3}

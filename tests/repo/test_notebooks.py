@@ -154,3 +154,15 @@ def test_a_generated_notebook_fetches_the_sites_network_instead_of_training(tmp_
         file.write_bytes(file.read_bytes()[:-1] + b"!")  # one byte changed
         printed = run_chapter_notebook("02_convolution", tmp_path, tmp_path / "reader-2", monkeypatch)
         assert "checksum mismatch" in printed and "training it now" in printed
+
+
+def test_live_parts_of_the_site_become_a_pointer_in_the_notebook():
+    from tools.notebooks import without_live_blocks
+
+    markdown = (
+        "Before.\n\n```{raw} html\n<div class=\"live-app\" data-live-app=\"layers\">\n<noscript>x</noscript>\n</div>\n```\n\n"
+        "After.\n\n```{raw} html\n<p>not live</p>\n```\n"
+    )
+    out = without_live_blocks(markdown, "https://example.org/03_cnn.html")
+    assert "data-live-app" not in out and "[course site](https://example.org/03_cnn.html)" in out
+    assert out.startswith("Before.") and "After." in out and "<p>not live</p>" in out

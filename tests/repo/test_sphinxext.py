@@ -101,3 +101,62 @@ def test_the_built_site_gets_the_trained_networks_and_a_manifest(tmp_path, monke
     assert [(m["name"], m["profile"]) for m in manifest["models"]] == [("tiny_dense", "tiny")]
     assert (tmp_path / "html" / "models" / manifest["models"][0]["file"]).is_file()
     sphinxext.publish_networks(app, RuntimeError("the build failed"))  # nothing happens after a failure
+    web = json.loads((tmp_path / "html" / "models" / "web" / "manifest.json").read_text())
+    assert [m["name"] for m in web["models"]] == ["tiny_dense"]
+    assert (tmp_path / "html" / "models" / "web" / "tiny_dense" / "model.json").is_file()
+
+
+def _fake_runtime(root, version="1.2.3"):
+    """A web/node_modules with the three runtime packages (and a bundled dependency)."""
+    import json
+
+    for package, name in sphinxext.RUNTIME:
+        folder = root / "web" / "node_modules" / package
+        (folder / name).parent.mkdir(parents=True)
+        (folder / name).write_text(f"/**\n * @license\n * Copyright {package}\n */\nvar x = 1;\n")
+        (folder / "package.json").write_text(json.dumps({"version": version, "dependencies": {
+            "seedrandom": "^3", "@types/long": "^4"}}))
+    seed = root / "web" / "node_modules" / "seedrandom"
+    seed.mkdir()
+    (seed / "package.json").write_text('{"version": "3.0.5"}')
+    (seed / "README.md").write_text("# seedrandom\n\nLICENSE (MIT)\n-------------\nCopyright 2019 David Bau.\n")
+    (root / "web" / "licenses").mkdir(parents=True)
+    (root / "web" / "licenses" / "Apache-2.0.txt").write_text("Apache License\nVersion 2.0\n")
+
+
+def test_the_runtime_ships_with_its_licences_and_a_list(tmp_path):
+    import json
+
+    _fake_runtime(tmp_path)
+    (tmp_path / "book").mkdir()
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"), outdir=str(tmp_path / "html"),
+                          srcdir=str(tmp_path / "book"), config=SimpleNamespace(html_theme_options={"path_to_docs": "book"}))
+    sphinxext.ship_runtime(app, None)
+    vendor = tmp_path / "html" / "_static" / "vendor"
+    listed = json.loads((vendor / "runtime.json").read_text())["scripts"]
+    assert [s["package"] for s in listed] == [p for p, _ in sphinxext.RUNTIME]
+    assert all((vendor.parent / s["src"]).is_file() and s["version"] == "1.2.3" for s in listed)
+    licence = (vendor / "LICENSE.txt").read_text()
+    assert "Apache License" in licence and "Copyright @tensorflow/tfjs-layers" in licence
+    assert "seedrandom 3.0.5" in licence and "David Bau" in licence and "@types/long" not in licence
+
+
+def test_a_missing_runtime_is_a_warning_not_a_failed_build(tmp_path):
+    (tmp_path / "book").mkdir()
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"), outdir=str(tmp_path / "html"),
+                          srcdir=str(tmp_path / "book"), config=SimpleNamespace(html_theme_options={"path_to_docs": "book"}))
+    with pytest.raises(FileNotFoundError, match="npm ci --prefix web"):
+        sphinxext.runtime_files(tmp_path)
+    sphinxext.ship_runtime(app, None)  # logs a warning
+    assert not (tmp_path / "html" / "_static" / "vendor" / "runtime.json").exists()
+
+
+def test_only_pages_with_a_live_part_get_the_live_scripts():
+    added = []
+    app = SimpleNamespace(add_js_file=lambda name, **kw: added.append(name),
+                          add_css_file=lambda name, **kw: added.append(name))
+    sphinxext.add_live_scripts(app, "01_dense_networks", "page.html", {"body": "<p>no live part</p>"}, None)
+    assert added == []
+    sphinxext.add_live_scripts(app, "06_your_digit", "page.html",
+                               {"body": '<div class="live-app" data-live-app="own-digit"></div>'}, None)
+    assert added == sphinxext.LIVE_SCRIPTS + sphinxext.LIVE_STYLES

@@ -6,57 +6,13 @@ same checks on a page broken on purpose.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
-from fakes import serve  # noqa: F401 (the tests serve the site with it)
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-# Flags for a machine without a display or an outside network.
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1280,900", "--hide-scrollbars",
-]
-
-
-def browser_available() -> bool:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return False
-    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
-
-
-#: Console errors that are not faults of a page: pydata-sphinx-theme logs this
-#: with console.error on the first visit, before a light/dark choice is stored.
-BENIGN = ("Got invalid theme mode",)
-
-
-@contextlib.contextmanager
-def chromium():
-    """A headless Chromium driven by Selenium, with the browser console log enabled."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+from tools.browser import BENIGN, browser_available, chromium, serve  # noqa: F401 (used by the site tests)
 
 
 def _local(url: str, base: str) -> bool:
@@ -78,6 +34,14 @@ def console_errors(driver, base: str) -> list[str]:
                 continue  # a CDN or analytics host that a closed network cannot reach
         problems.append(f"console: {message}")
     return problems
+
+
+def outside_requests(driver, base: str) -> list[str]:
+    """Every URL the page has requested that is not on the local server (nor a data:/blob: URL)."""
+    urls = driver.execute_script(
+        "return [location.href, ...performance.getEntriesByType('resource').map(e => e.name)]"
+    )
+    return [u for u in urls if not _local(u, base) and not u.startswith(("data:", "blob:"))]
 
 
 def check_page(driver, base: str, name: str, screenshot_dir: Path | None = None) -> list[str]:

@@ -1,0 +1,273 @@
+"""The live pages in headless Chromium: the build's networks and the photo pipeline, in the page.
+
+Needs the quick build (book/_build/html, with the runtime from
+web/node_modules), Chromium, chromedriver, Selenium and MNIST (MNIST_PATH);
+skipped without them unless REQUIRE_BUILD=1 (as in .ci/run). Screenshots of
+both live pages go to book/_build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+import browser
+from tools.toc import book_dir
+
+BOOK = book_dir()
+HTML = BOOK / "_build" / "html"
+SCREENSHOTS = BOOK / "_build" / "screenshots"
+OWN_DIGIT = "06_your_digit"
+LAYERS = "03_cnn"
+#: The networks the own-digit page runs.
+NETWORKS = ("dense", "cnn", "augmented_cnn")
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("REQUIRE_BUILD") != "1",
+    reason="checks the built site in Chromium: run with REQUIRE_BUILD=1 after jupyter-book build book/",
+)
+
+
+@pytest.fixture(scope="module")
+def site():
+    with browser.serve(HTML) as base, browser.chromium() as driver:
+        driver.set_script_timeout(120)
+        yield driver, base
+
+
+def open_live(driver, base: str, page: str) -> None:
+    """Open a live page and wait until its live part has started (runtime and networks loaded)."""
+    driver.get(base + f"{page}.html")
+    started = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const wait = () => window.LabLive && window.LabLive.ready ? "
+        "  window.LabLive.ready.then(r => done(r.map(x => x !== null))) : setTimeout(wait, 50);"
+        "wait();"
+    )
+    assert started and all(started), "the live part did not start (see the page's status line)"
+
+
+def web_manifest() -> dict:
+    return json.loads((HTML / "models" / "web" / "manifest.json").read_text())
+
+
+def test_runtime_and_networks_load_without_errors_or_outside_requests(site):
+    driver, base = site
+    for page in (OWN_DIGIT, LAYERS):
+        open_live(driver, base, page)
+        assert browser.console_errors(driver, base) == [], page
+        assert browser.outside_requests(driver, base) == [], page
+        status = driver.execute_script("return document.querySelector('.live-status').textContent").strip()
+        assert status.startswith("Ready"), status
+
+
+def test_pages_without_a_live_part_load_no_runtime(site):
+    driver, base = site
+    driver.get(base + "01_dense_networks.html")
+    loaded = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    runtime = json.loads((HTML / "_static" / "vendor" / "runtime.json").read_text())["scripts"]
+    live = [f"/_static/{s['src']}" for s in runtime] + ["/_static/live/", "/models/web/"]
+    assert not any(part in url for url in loaded for part in live), loaded
+
+
+def test_browser_probabilities_equal_keras_on_200_test_images(site):
+    """Against Keras with the weights the browser has (1e-4), and with the float32 weights (1e-2)."""
+    from labsupport import data, modelfile, published, webexport
+    from labsupport.models import spec
+
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    x, _ = data.load_mnist()[1]
+    x = x[:200]
+    files = {e.name: e.file for e in published.read_manifest((HTML / "models" / "manifest.json").read_text())}
+    for entry in web_manifest()["models"]:
+        name = entry["name"]
+        in_browser = np.array(driver.execute_async_script(
+            "const [name, digits, done] = arguments; LabLive.predict(name, digits, 200).then(done);",
+            name, x.reshape(-1).tolist(),
+        ))
+        model = modelfile.load_model_file(HTML / "models" / files[name])
+        inputs = data.model_inputs(x, spec(name).inputs)
+        encodings = webexport.encodings_of(HTML / "models" / "web" / name / webexport.MODEL_JSON)
+        same_weights = webexport.dequantized(model, encodings).predict(inputs, verbose=0)
+        keras_float = model.predict(inputs, verbose=0)
+        print(f"{name}: max |browser - Keras| {np.abs(in_browser - same_weights).max():.2e} (same weights), "
+              f"{np.abs(in_browser - keras_float).max():.2e} (float32 weights); "
+              f"kernels in 8 bits: {sorted(k for k, v in encodings.items() if v == 'uint8')}")
+        assert in_browser.shape == (200, 10)
+        np.testing.assert_allclose(in_browser, same_weights, atol=1e-4)
+        np.testing.assert_allclose(in_browser, keras_float, atol=1e-2)
+        assert (in_browser.argmax(1) == keras_float.argmax(1)).all()
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def open_in_page(driver, data: bytes, name: str) -> dict:
+    """Give the own-digit page a file, as the photo picker does; returns what it shows."""
+    return driver.execute_async_script(
+        "const [data, name, done] = arguments;"
+        "const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));"
+        "const blob = new Blob([bytes]); blob.name = name;"
+        "LabLive.apps['own-digit'].openPhoto(blob).then(r => done({result: r, "
+        "  message: document.querySelector('[data-live-app=own-digit] .live-message').textContent}));",
+        base64.b64encode(data).decode(), name,
+    )
+
+
+def test_javascript_pipeline_matches_python_on_synthetic_photos(site):
+    """Sample photos and a set of synthetic test photos: the same 28x28 digit (MAD <= 0.02), the same prediction."""
+    from labsupport import digits, inference, modelfile, published, synthetic
+
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    files = {e.name: e.file for e in published.read_manifest((HTML / "models" / "manifest.json").read_text())}
+    networks = {name: modelfile.load_model_file(HTML / "models" / files[name]) for name in NETWORKS}
+    photos = [(name, image) for name, _, image in synthetic.sample_photos()]
+    photos += [(f"hard {i} ({label})", image) for i, (label, image) in enumerate(synthetic.make_hard_set(1))]
+    worst = 0.0
+    for name, image in photos:
+        png = _png(image)
+        shown = open_in_page(driver, png, name)
+        assert shown["result"], f"{name}: {shown['message']}"
+        js = np.array(shown["result"]["digit"], np.float64).reshape(28, 28) / 255
+        steps = digits.preprocess(png)
+        mad = float(np.abs(js - steps.digit / 255).mean())
+        worst = max(worst, mad)
+        assert mad <= 0.02, f"{name}: mean absolute difference {mad:.4f}"
+        python = {m: int(p[0].argmax()) for m, p in inference.predict(networks, steps.digit).items()}
+        in_page = {m: int(np.argmax(p)) for m, p in shown["result"]["probabilities"].items()}
+        assert in_page == python, name
+    print(f"{len(photos)} photos: worst mean absolute difference {worst:.4f}")
+
+
+def draw_stroke(driver, canvas, points) -> None:
+    """Drag the mouse along points (fractions of the canvas) with pointer events."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    width = canvas.size["width"]
+    height = canvas.size["height"]
+    actions = ActionChains(driver, duration=10)
+    (x0, y0), *rest = points
+    actions.move_to_element_with_offset(canvas, int((x0 - 0.5) * width), int((y0 - 0.5) * height)).click_and_hold()
+    for x, y in rest:
+        actions.move_to_element_with_offset(canvas, int((x - 0.5) * width), int((y - 0.5) * height))
+    actions.release().perform()
+
+
+#: A 7: the top bar, then the long stroke down.
+SEVEN = [(0.3, 0.25), (0.5, 0.25), (0.7, 0.25), (0.62, 0.45), (0.55, 0.6), (0.5, 0.8)]
+
+
+def test_a_stroke_on_the_pad_gives_a_prediction(site):
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
+    draw_stroke(driver, pad, SEVEN)
+    last = driver.execute_async_script(
+        "const done = arguments[0]; const wait = () => (LabLive.last && LabLive.last.name === 'your drawing') ? "
+        "done(LabLive.last) : setTimeout(wait, 50); wait();"
+    )
+    assert set(last["probabilities"]) == set(NETWORKS)
+    for p in last["probabilities"].values():
+        assert abs(sum(p) - 1) < 1e-3
+    verdict = driver.execute_script("return document.querySelector('.live-verdict').textContent")
+    assert verdict.startswith("The networks on your drawing:"), verdict
+    print(f"drawn 7 -> {verdict}")
+    browser.save_screenshot(driver, SCREENSHOTS / f"live-{OWN_DIGIT}.png")
+
+
+def test_bad_files_get_the_pythons_messages(site):
+    from labsupport import digits
+
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    blank = _png(Image.new("RGB", (200, 200), "white"))
+    tiny = _png(Image.new("RGB", (8, 8), "white"))
+    specks = Image.new("RGB", (400, 400), "white")
+    ImageDraw.Draw(specks).point([(40, 50), (300, 120), (200, 330)], fill="black")
+    cases = {"blank page": blank, "tiny image": tiny, "specks": _png(specks)}
+    for what, data in cases.items():
+        with pytest.raises(digits.DigitImageError) as python:
+            digits.preprocess(data)
+        shown = open_in_page(driver, data, what)
+        assert shown["result"] is None
+        assert shown["message"] == str(python.value), what
+    shown = open_in_page(driver, b"this is a text file, not a photo", "notes.txt")
+    assert shown["result"] is None and "is not an image file" in shown["message"], shown["message"]
+    shown = open_in_page(driver, b"", "empty.png")
+    assert shown["message"] == "the upload is empty (0 bytes)", shown["message"]
+    huge = driver.execute_async_script(
+        "const done = arguments[0]; LabLive.apps['own-digit'].openPhoto(new Blob([new Uint8Array(41000000)]))"
+        ".then(() => done(document.querySelector('[data-live-app=own-digit] .live-message').textContent));"
+    )
+    assert huge == f"the upload is over {digits.MAX_BYTES // 1_000_000} MB; use a smaller photo", huge
+
+
+def test_the_layer_explorer_renders_every_layer_for_a_drawn_digit(site):
+    driver, base = site
+    open_live(driver, base, LAYERS)
+    layers = next(m["layers"] for m in web_manifest()["models"] if m["name"] == "cnn")
+    pad = driver.find_element("css selector", "[data-live-app=layers] .live-pad")
+    draw_stroke(driver, pad, SEVEN)
+    explored = driver.execute_async_script(
+        "const done = arguments[0]; const wait = () => (LabLive.explored && LabLive.explored.title === 'your drawing') ? "
+        "done(LabLive.explored) : setTimeout(wait, 50); wait();"
+    )
+    assert explored["layers"] == layers
+    shown = driver.execute_script(
+        "return Array.from(document.querySelectorAll('[data-live-app=layers] .live-layer')).map(s => "
+        "[s.dataset.layer, s.querySelectorAll('canvas').length, s.querySelectorAll('.live-bar-row').length])"
+    )
+    assert [name for name, *_ in shown] == ["input", *layers]
+    for name, canvases, bars in shown:
+        assert canvases or bars, f"layer {name} shows nothing"
+    conv1 = next(c for name, c, _ in shown if name == "conv1")
+    assert conv1 == 32
+    browser.save_screenshot(driver, SCREENSHOTS / f"live-{LAYERS}.png")
+
+
+def test_live_pages_in_the_dark_theme_and_on_a_phone(site):
+    driver, base = site
+    driver.get(base + f"{OWN_DIGIT}.html")
+    driver.execute_script("localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');")
+    try:
+        open_live(driver, base, OWN_DIGIT)
+        colour = driver.execute_script(
+            "return getComputedStyle(document.querySelector('.live-network-title')).color")
+        background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert colour != background
+        browser.save_screenshot(driver, SCREENSHOTS / f"live-{OWN_DIGIT}-dark.png")
+    finally:
+        driver.execute_script("localStorage.clear()")
+    driver.set_window_size(390, 844)
+    try:
+        open_live(driver, base, OWN_DIGIT)
+        overflow = driver.execute_script(
+            "const app = document.querySelector('[data-live-app=own-digit]');"
+            "return Array.from(app.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > "
+            "document.documentElement.clientWidth + 1).map(e => e.className)"
+        )
+        assert overflow == [], overflow
+        driver.execute_script("document.querySelector('[data-live-app=own-digit]').scrollIntoView()")
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / f"live-{OWN_DIGIT}-phone.png").write_bytes(base64.b64decode(shot["data"]))
+    finally:
+        driver.set_window_size(1280, 900)
+
+
+def test_without_javascript_the_pages_say_so_and_keep_their_figures():
+    for page in (OWN_DIGIT, LAYERS):
+        text = (HTML / f"{page}.html").read_text()
+        assert "<noscript>" in text and "needs JavaScript" in text
+        assert text.count('<img src="data:image/png') >= 1 or "_images/" in text
