@@ -457,15 +457,21 @@
       return new Promise((resolve, reject) => {
         const url = URL.createObjectURL(blob);
         const image = new Image();
-        image.onload = () => {
+        image.onload = async () => {
           try {
+            // the size is known before the pixels are decoded: no decompression bomb
             LabDigits.checkSize(image.naturalWidth, image.naturalHeight, name);
-            const canvas = el("canvas", { width: image.naturalWidth, height: image.naturalHeight });
-            const context = canvas.getContext("2d");
-            context.drawImage(image, 0, 0); // the browser applies the EXIF rotation, as open_image does
+            // the stored colour values, as PIL reads them (no colour-profile conversion), with the
+            // EXIF rotation applied, as open_image does
+            const bitmap = await createImageBitmap(blob, {
+              imageOrientation: "from-image", colorSpaceConversion: "none", premultiplyAlpha: "none",
+            });
+            const canvas = el("canvas", { width: bitmap.width, height: bitmap.height });
+            canvas.getContext("2d").drawImage(bitmap, 0, 0);
+            bitmap.close();
             resolve(pixelsOf(canvas));
           } catch (error) {
-            reject(error);
+            reject(error instanceof LabDigits.DigitImageError ? error : LabDigits.notAnImage(name));
           } finally {
             URL.revokeObjectURL(url);
           }

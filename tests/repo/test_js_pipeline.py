@@ -1,0 +1,359 @@
+"""The JavaScript port of the photo pipeline (web/site/live/digits.js) gives Python's 28x28 digits.
+
+The course site runs :mod:`labsupport.digits` in the reader's browser as
+``web/site/live/digits.js``: the same photo must give the same 28x28 image
+there as in the notebooks, and the same error messages. Photos are decoded
+here with PIL (RGBA, EXIF rotation applied, as :func:`labsupport.digits.open_image`
+does) and run through both, the JavaScript in one ``node`` process
+(``tests/js/pipeline_cli.js``).
+
+Set ``REAL_DIGITS_PATH`` to a folder of real photos of handwriting to compare
+on those as well.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from labsupport import digits, synthetic
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "tests" / "js" / "pipeline_cli.js"
+PORT = ROOT / "web" / "site" / "live" / "digits.js"
+SAMPLES = ROOT / "assets" / "samples"
+NODE = shutil.which("node")
+
+pytestmark = pytest.mark.skipif(NODE is None, reason="node (Node.js) is not on PATH: the JavaScript port cannot run")
+
+#: Largest mean absolute difference, on a [0, 1] scale, between the JavaScript and Python 28x28 digits of one photo.
+MAX_MAD = 0.02
+
+
+def rgba_bytes(image: Image.Image) -> np.ndarray:
+    """What the browser hands the port: the decoded photo as RGBA bytes (not premultiplied)."""
+    return np.asarray(image.convert("RGBA"))
+
+
+#: Image modes with an alpha channel: what lies outside the photo is transparent (white paper), not black.
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+def photo_record(key: str, image: Image.Image, tell_alpha: bool = True) -> dict:
+    rgba = rgba_bytes(image)
+    height, width = rgba.shape[:2]
+    record = {"id": key, "width": width, "height": height, "rgba": base64.b64encode(rgba.tobytes()).decode("ascii")}
+    if tell_alpha:
+        record["hasAlpha"] = image.mode in ALPHA_MODES
+    return record
+
+
+class NodePipeline:
+    """One node process running tests/js/pipeline_cli.js, answering one record at a time.
+
+    Each record is answered before the next is sent, so that a folder of
+    large photos never sits in memory whole.
+    """
+
+    def __enter__(self) -> "NodePipeline":
+        self.node = subprocess.Popen(
+            [NODE, str(CLI), *self.options], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )
+        return self
+
+    def __init__(self, *options: str):
+        self.options = options
+
+    def run(self, record: dict) -> dict:
+        self.node.stdin.write(json.dumps(record) + "\n")
+        self.node.stdin.flush()
+        line = self.node.stdout.readline()
+        assert line, f"node stopped: {self.node.stderr.read()}"
+        result = json.loads(line)
+        assert result["id"] == record["id"]
+        return result
+
+    def __exit__(self, *exc) -> None:
+        self.node.stdin.close()
+        self.node.wait(timeout=60)
+        errors = self.node.stderr.read()
+        self.node.stdout.close()
+        self.node.stderr.close()
+        assert self.node.returncode == 0, errors
+
+
+def run_js(records, *options: str) -> dict[str, dict]:
+    """Every record through tests/js/pipeline_cli.js in one node process; results by id."""
+    with NodePipeline(*options) as node:
+        return {record["id"]: node.run(record) for record in records}
+
+
+def python_digit(image: Image.Image) -> np.ndarray:
+    return digits.preprocess(image).digit
+
+
+def mad(js_digit, py_digit) -> float:
+    """Mean absolute difference of two 28x28 uint8 digits on a [0, 1] scale."""
+    js = np.asarray(js_digit, dtype=float).reshape(digits.FIELD, digits.FIELD)
+    return float(np.abs(js - np.asarray(py_digit, dtype=float)).mean() / 255)
+
+
+def compare(photos: dict[str, Image.Image]) -> dict[str, float]:
+    """MAD per photo between the two pipelines; both must find a digit."""
+    results = run_js([photo_record(key, image) for key, image in photos.items()])
+    found = {}
+    for key, image in photos.items():
+        js = results[key]
+        assert js["error"] is None, f"{key}: JavaScript says {js['error']!r}"
+        found[key] = mad(js["digit"], python_digit(image))
+    return found
+
+
+def report(name: str, found: dict[str, float]) -> None:
+    worst = max(found, key=found.get)
+    print(f"\n{name}: {len(found)} photos, MAD median {np.median(list(found.values())):.4f}, "
+          f"worst {found[worst]:.4f} ({worst})")
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+
+
+def drawn_digit(transparent: bool, size: int = 280, scale: int = 3) -> Image.Image:
+    """A drawing pad's canvas: a thick black 2 on white, or on transparency (soft edges, like a canvas)."""
+    big = size * scale
+    background = (0, 0, 0, 0) if transparent else (255, 255, 255, 255)
+    canvas = Image.new("RGBA", (big, big), background)
+    draw = ImageDraw.Draw(canvas)
+    points = [(0.3, 0.3), (0.4, 0.18), (0.55, 0.16), (0.68, 0.25), (0.66, 0.42), (0.5, 0.6), (0.32, 0.8), (0.72, 0.8)]
+    xy = [(x * big, y * big) for x, y in points]
+    width = int(0.07 * big)
+    draw.line(xy, fill=(0, 0, 0, 255), width=width, joint="curve")
+    for x, y in (xy[0], xy[-1]):
+        draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=(0, 0, 0, 255))
+    return canvas.resize((size, size), Image.Resampling.BOX)
+
+
+def png_header(width: int, height: int) -> bytes:
+    """The start of a PNG that claims a size (no pixels): enough for PIL to read the size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def python_error(source) -> str:
+    with pytest.raises(digits.DigitImageError) as raised:
+        digits.preprocess(source)
+    return str(raised.value)
+
+
+# ---------------------------------------------------------------------------
+# The same digits
+
+
+@pytest.fixture(scope="module")
+def synthetic_mads() -> dict[str, float]:
+    photos = {name: image for name, _, image in synthetic.sample_photos(SAMPLES)}
+    for k, (label, image) in enumerate(synthetic.make_hard_set(n_per_digit=2)):
+        photos[f"hard_{k:02d}_digit{label}"] = image
+    return compare(photos)
+
+
+def test_the_port_exists_and_loads():
+    done = subprocess.run(
+        [NODE, "-e", f"const L = require({json.dumps(str(PORT))}); console.log(JSON.stringify("
+                     "[L.MAX_PIXELS, L.MAX_BYTES, L.MIN_SIDE, L.MIN_CONTRAST, L.MIN_DIGIT_SHARE, L.WORK_SIDE, "
+                     "L.BOX, L.FIELD, L.INK_SHARE, L.WEAK_SHARE, L.STROKE_WIDTH_IN_BOX, L.ZOOM_GAIN]))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert json.loads(done.stdout) == [
+        digits.MAX_PIXELS, digits.MAX_BYTES, digits.MIN_SIDE, digits.MIN_CONTRAST, digits.MIN_DIGIT_SHARE,
+        digits.WORK_SIDE, digits.BOX, digits.FIELD, digits.INK_SHARE, digits.WEAK_SHARE,
+        digits.STROKE_WIDTH_IN_BOX, digits.ZOOM_GAIN,
+    ]
+
+
+def test_sample_photos_give_the_same_digits(synthetic_mads):
+    samples = {k: v for k, v in synthetic_mads.items() if not k.startswith("hard_")}
+    assert len(samples) == len(synthetic.SAMPLES)
+    report("sample photos", samples)
+    bad = {k: round(v, 4) for k, v in samples.items() if v > MAX_MAD}
+    assert not bad, f"JavaScript and Python differ by more than {MAX_MAD}: {bad}"
+
+
+def test_hard_synthetic_photos_give_the_same_digits(synthetic_mads):
+    hard = {k: v for k, v in synthetic_mads.items() if k.startswith("hard_")}
+    assert len(hard) == 20
+    report("hard synthetic photos", hard)
+    bad = {k: round(v, 4) for k, v in hard.items() if v > MAX_MAD}
+    assert not bad, f"JavaScript and Python differ by more than {MAX_MAD}: {bad}"
+
+
+@pytest.mark.parametrize("transparent", [False, True], ids=["white-canvas", "transparent-canvas"])
+def test_drawing_pad_gives_the_same_digit(transparent):
+    canvas = drawn_digit(transparent)
+    alpha = np.asarray(canvas)[..., 3]
+    if transparent:  # soft edges: partly transparent pixels, composited over white by both
+        assert ((alpha > 0) & (alpha < 255)).any()
+    found = compare({"pad": canvas})
+    report("drawing pad" + (" (transparent)" if transparent else ""), found)
+    assert found["pad"] <= MAX_MAD
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "RGBA-told-nothing"])
+def test_zoom_box_past_the_edge(mode):
+    """A small digit at the bottom of a 1000x749 photo: the zoom box ends a pixel below the photo
+    (749 * 400 / 1000 rounds up), which PIL fills with black, or transparency for a file with alpha."""
+    _, _, sample = synthetic.sample_photos(SAMPLES)[1]
+    photo = Image.new("RGB", (1000, 749), (235, 235, 230))
+    photo.paste(sample.resize((160, 160)).crop((20, 20, 140, 140)), (700, 640))
+    if mode != "RGB":
+        photo = photo.convert("RGBA")
+    if mode == "RGBA-told-nothing":  # the port guesses from the pixels: one not quite opaque
+        photo.putpixel((0, 0), (235, 235, 230, 254))
+    py = digits.preprocess(photo)
+    assert py.zoom is not None and py.zoom[3] > photo.height
+    js = run_js([photo_record(mode, photo, tell_alpha=mode != "RGBA-told-nothing")])[mode]
+    assert js["zoom"] == list(py.zoom)
+    assert mad(js["digit"], py.digit) <= MAX_MAD / 10
+
+
+def test_intermediate_steps_match_on_a_sample():
+    """Step by step, on one photo, the images agree too (not just the end result)."""
+    name, _, image = synthetic.sample_photos(SAMPLES)[0]
+    js = run_js([photo_record(name, image)], "--steps")[name]
+    py = digits.preprocess(image)
+    assert js["window"] == py.window and js["darkInk"] == py.dark_ink
+    assert js["zoom"] == (list(py.zoom) if py.zoom else None)
+    np.testing.assert_allclose(js["weights"], py.weights, atol=1e-6)
+    names = {"digitMask": "digit_mask"}
+    for step in ("gray", "ink", "flat", "mask", "digitMask", "crop", "stroked", "fitted"):
+        attribute = names.get(step, step)
+        encoded = js["steps"][step]
+        values = np.frombuffer(base64.b64decode(encoded["b64"]), dtype=encoded["dtype"])
+        values = values.reshape(encoded["height"], encoded["width"]).astype(float)
+        expected = np.asarray(getattr(py, attribute), dtype=float)
+        assert values.shape == expected.shape, step
+        assert np.abs(values - expected).max() <= 1e-5, step
+
+
+# ---------------------------------------------------------------------------
+# The same messages
+
+
+def test_bad_photos_give_the_same_messages():
+    white = Image.new("RGB", (200, 200), (255, 255, 255))
+    specks = Image.new("RGB", (300, 300), (255, 255, 255))
+    draw = ImageDraw.Draw(specks)
+    rng = np.random.default_rng(1)
+    for x, y in rng.integers(20, 280, (40, 2)):
+        draw.rectangle((int(x), int(y), int(x) + 1, int(y) + 1), fill=(0, 0, 0))
+    tiny = Image.new("RGB", (10, 40), (255, 255, 255))
+    photos = {"blank": white, "specks": specks, "tiny": tiny}
+    expected = {key: python_error(image) for key, image in photos.items()}
+    assert expected["blank"].startswith("no digit found: the image is blank or the ink is too faint (contrast ")
+    assert expected["specks"] == "no digit found: only small specks of ink"
+    assert expected["tiny"] == "the image is only 10x40 pixels; a photo of a digit needs at least 16x16"
+    results = run_js([photo_record(key, image) for key, image in photos.items()])
+    for key in photos:
+        assert results[key]["digit"] is None
+        assert results[key]["errorName"] == "DigitImageError"
+        assert results[key]["error"] == expected[key], key
+
+
+def test_file_checks_give_the_same_messages(tmp_path):
+    big = tmp_path / "huge.jpg"
+    with open(big, "wb") as file:  # sparse: no 40 MB written
+        file.truncate(digits.MAX_BYTES + 1)
+    expected = {
+        "empty": python_error(b""),
+        "too-large": python_error(big),
+        "too-many-pixels": python_error(png_header(8000, 7000)),
+        "too-small": python_error(png_bytes(Image.new("RGB", (12, 300), "white"))),
+        "not-an-image": python_error(b"this is not an image, just some text"),
+    }
+    assert expected["empty"] == "the upload is empty (0 bytes)"
+    assert expected["too-many-pixels"].startswith("the upload is 8000x7000 pixels, more than the 50 megapixels")
+    checks = [
+        {"id": "empty", "call": "checkFile", "args": [0]},
+        {"id": "too-large", "call": "checkFile", "args": [digits.MAX_BYTES + 1, str(big)]},
+        {"id": "too-many-pixels", "call": "checkSize", "args": [8000, 7000]},
+        {"id": "too-small", "call": "checkSize", "args": [12, 300]},
+        {"id": "not-an-image", "call": "notAnImage", "args": []},
+        {"id": "fine-file", "call": "checkFile", "args": [digits.MAX_BYTES]},
+        {"id": "fine-size", "call": "checkSize", "args": [7000, 7000]},
+    ]
+    results = run_js(checks)
+    for key, message in expected.items():
+        assert results[key]["errorName"] == "DigitImageError", key
+        if key == "not-an-image":  # the browser decodes the file, not PIL
+            message = message.replace("PIL", "the browser")
+        assert results[key]["error"] == message, key
+    assert results["fine-file"]["error"] is None and results["fine-size"]["error"] is None
+
+
+# ---------------------------------------------------------------------------
+# Real handwriting (only with REAL_DIGITS_PATH)
+
+
+#: Names the folder of real handwriting: labsupport.handwriting.REAL_DIGITS_ENV (not imported
+#: unless set: labsupport.handwriting loads the networks' libraries).
+REAL_DIGITS_ENV = "REAL_DIGITS_PATH"
+
+
+def test_real_photos_give_the_same_digits():
+    folder = os.environ.get(REAL_DIGITS_ENV)
+    if not folder or not Path(folder).is_dir():
+        pytest.skip(f"set {REAL_DIGITS_ENV} to a folder of real photos of handwritten digits to run this check")
+    from labsupport import handwriting
+
+    assert handwriting.REAL_DIGITS_ENV == REAL_DIGITS_ENV
+    labelled_files = handwriting.labelled_files
+    found, disagreements, refused = {}, [], 0
+    with NodePipeline() as node:
+        for path, _ in labelled_files(folder):  # one photo in memory at a time
+            key = path.name
+            try:
+                image = digits.open_image(path)  # decoded, EXIF rotation applied
+            except digits.DigitImageError:
+                continue  # the browser decodes files itself: nothing to compare
+            js = node.run(photo_record(key, image))
+            try:
+                expected = python_digit(image)
+            except digits.DigitImageError as e:
+                if js["error"] != str(e):
+                    disagreements.append((key, str(e), js["error"]))
+                refused += 1
+                continue
+            if js["error"] is not None:
+                disagreements.append((key, None, js["error"]))
+                continue
+            found[key] = mad(js["digit"], expected)
+    values = np.array(list(found.values()))
+    report("real photos", found)
+    print("MAD percentiles 50/90/99/100:", np.round(np.percentile(values, [50, 90, 99, 100]), 4),
+          f"over {MAX_MAD}: {int((values > MAX_MAD).sum())}; refused by both: {refused}; "
+          f"errors in Python only or JS only: {disagreements}")
+    assert not disagreements
+    assert np.median(values) <= MAX_MAD

@@ -1,0 +1,1405 @@
+/*
+ * From a photo of a handwritten digit to a 28x28 image in MNIST's convention:
+ * a faithful port of labsupport/digits.py for the reader's browser.
+ *
+ * The same photo gives the same 28x28 image as the Python pipeline: every
+ * step is ported function by function (same names in camelCase, same
+ * constants), and the library routines it uses are replicated to the bit
+ * where it matters: PIL's alpha compositing and BOX resampling (two passes,
+ * horizontal then vertical, float32 in between), scipy.ndimage's filters with
+ * its "reflect" border and origin convention, 8-connected labelling numbered
+ * in raster order, the exact Euclidean distance transform, numpy's linear
+ * quantiles (float32 arithmetic where numpy does it), histograms, pairwise
+ * sums and round-half-to-even.
+ *
+ * Images are {width, height, data}: data a Float32Array in [0, 1] (row-major;
+ * colour images also have channels: 3 and interleaved RGB), masks a
+ * Uint8Array of 0/1. A photo is {width, height, data} with data the RGBA
+ * bytes of the browser's ImageData (not premultiplied), and optionally
+ * hasAlpha: whether the file has an alpha channel (PNG colour types 4 and 6,
+ * or a tRNS chunk). It only matters when the zoom box reaches a pixel past
+ * the photo's edge (rounding), which PIL fills with black for an RGB file and
+ * with white paper for one with alpha; when not given, a photo with any pixel
+ * not fully opaque counts as having alpha.
+ *
+ * Plain ES2017, no dependencies: works as a browser script (window.LabDigits)
+ * and as a Node module (module.exports).
+ */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory();
+  } else {
+    root.LabDigits = factory();
+  }
+})(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+
+  // ---------------------------------------------------------------------------
+  // Constants (the same names and values as labsupport/digits.py)
+
+  const f32 = Math.fround;
+
+  /** Refuse images with more pixels than this (a decompression-bomb guard). */
+  const MAX_PIXELS = 50000000;
+  /** Refuse files larger than this many bytes. */
+  const MAX_BYTES = 40000000;
+  /** Refuse images whose shorter side is below this many pixels. */
+  const MIN_SIDE = 16;
+  /** Weakest ink, against the paper, taken for a digit (share of the full range). */
+  const MIN_CONTRAST = 0.12;
+  /** The smallest digit taken for one covers this share of the image (after downscale). */
+  const MIN_DIGIT_SHARE = 0.0005;
+  /** Longer side after downscale. */
+  const WORK_SIDE = 400;
+  /** MNIST's box for the digit and its field. */
+  const BOX = 20;
+  const FIELD = 28;
+  /** Brightness weights of the red, green and blue channels (float32, as in Python). */
+  const LUMA = Float32Array.from([0.299, 0.587, 0.114]);
+  /** Share of the pixels, those that differ most from the paper around them, taken for ink. */
+  const INK_SHARE = 0.01;
+  /** "Around": a box of this share of the longer side, wider than thick strokes. */
+  const LOCAL_SHARE = 1 / 4;
+  /** The background window is at least this share of the image's longer side ... */
+  const BACKGROUND_SHARE = 1 / 12;
+  /** ... and at least this many times the width of the wider strokes ... */
+  const BACKGROUND_PER_STROKE = 2.5;
+  /** ... but at most this share of the longer side. */
+  const BACKGROUND_MAX_SHARE = 1 / 4;
+  /** Ruled and grid lines: straight runs at least this share of the image's side ... */
+  const LINE_RUN_SHARE = 1 / 5;
+  /** ... that join up to span at least this share of it ... */
+  const LINE_SPAN_SHARE = 0.6;
+  /** ... allowing this share of the side for a slight tilt; and there must be this many of them. */
+  const LINE_TILT_SHARE = 0.012;
+  const MIN_LINES = 3;
+  /** Lines are thin: on average at most this share of the side wide. */
+  const LINE_WIDTH_SHARE = 0.025;
+  /** Strong ink is never below this share of the strongest ink. */
+  const MIN_INK = 0.25;
+  /** Weak ink: at least this share of the strong threshold, and connected to strong ink. */
+  const WEAK_SHARE = 0.65;
+  /** Pixels touching by an edge or a corner are connected (3x3 structure). */
+  const EIGHT = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  /** Pieces within this share of the digit's size from it are part of it ... */
+  const NEAR_SHARE = 0.25;
+  /** ... unless they are smaller than this share of the largest blob. */
+  const PIECE_SHARE = 0.01;
+  /** MNIST's strokes are about this wide, in pixels of the 20x20 box. */
+  const STROKE_WIDTH_IN_BOX = 2.8;
+  /** How fitBox resamples (PIL's Image.Resampling.BOX). */
+  const RESAMPLE = "box";
+  /** A digit whose longer side is below this share of the working image's is looked at again ... */
+  const ZOOM_BELOW = 0.25;
+  /** ... in a piece of the full-size photo around it, with this margin ... */
+  const ZOOM_MARGIN = 0.5;
+  /** ... when the full-size photo has at least this many times as many pixels across. */
+  const ZOOM_GAIN = 1.5;
+
+  // ---------------------------------------------------------------------------
+  // Errors: every message in one place (the same words as Python's)
+
+  /** The input cannot be turned into a digit image; the message says why (Python's DigitImageError). */
+  class DigitImageError extends Error {
+    constructor(message) {
+      super(message);
+      this.name = "DigitImageError";
+    }
+  }
+
+  /** Python's f"{x:.2f}": round half to even on the exact binary value. */
+  function formatFixed2(x) {
+    // An exact tie at the third decimal is only possible for odd multiples of 1/8.
+    const eighths = x * 8;
+    if (Number.isInteger(eighths) && eighths % 2 !== 0) {
+      const cents = Math.floor(x * 100);
+      return ((cents % 2 === 0 ? cents : cents + 1) / 100).toFixed(2);
+    }
+    return x.toFixed(2);
+  }
+
+  const MESSAGES = {
+    tooManyPixels: (name, w, h) =>
+      `${name} is ${w}x${h} pixels, more than the ${Math.floor(MAX_PIXELS / 1000000)} megapixels ` +
+      "accepted; resize the photo first",
+    tooSmall: (name, w, h) =>
+      `${name} is only ${w}x${h} pixels; a photo of a digit needs at least ${MIN_SIDE}x${MIN_SIDE}`,
+    damaged: (name, detail) => `${name} is damaged or truncated (${detail})`,
+    noSuchFile: (name) => `${name}: no such file`,
+    empty: (name) => `${name} is empty (0 bytes)`,
+    tooLarge: (name) => `${name} is over ${Math.floor(MAX_BYTES / 1000000)} MB; use a smaller photo`,
+    notAnImage: (name) => `${name} is not an image file the browser can read (PNG, JPEG, ...)`,
+    gigantic: (name) =>
+      `${name} claims a gigantic size, more than the ${Math.floor(MAX_PIXELS / 1000000)} megapixels ` +
+      "accepted; resize the photo first",
+    badPhoto: (what) => `expected an image {width, height, data} with width*height RGBA bytes, got ${what}`,
+    blank: (top) =>
+      "no digit found: the image is blank or the ink is too faint " +
+      `(contrast ${formatFixed2(top)} of the full range; write with a darker pen or add light)`,
+    noInk: () => "no digit found: the image has no ink after removing the background",
+    specks: () => "no digit found: only small specks of ink",
+    noDigit: () => "no digit found",
+  };
+
+  // ---------------------------------------------------------------------------
+  // Python and numpy arithmetic
+
+  /** Python's round() and numpy's np.round/np.rint: half to even. */
+  function roundHalfEven(x) {
+    const f = Math.floor(x);
+    const d = x - f;
+    if (d > 0.5) return f + 1;
+    if (d < 0.5) return f;
+    return f % 2 === 0 ? f : f + 1;
+  }
+
+  /** numpy's float32 (h, w, 3) @ (3,) for one pixel: products and sums rounded to float32 in order. */
+  function dot3(r, g, b, w) {
+    return f32(f32(f32(r * w[0]) + f32(g * w[1])) + f32(b * w[2]));
+  }
+
+  /** numpy's pairwise summation of n float32 values from start (a float32 sum, like arr.sum()). */
+  function pairwiseSum32(a, start, n) {
+    if (n < 8) {
+      let res = 0;
+      for (let i = 0; i < n; i++) res = f32(res + a[start + i]);
+      return res;
+    }
+    if (n <= 128) {
+      const r = new Float64Array(8);
+      for (let j = 0; j < 8; j++) r[j] = f32(a[start + j]);
+      let i = 8;
+      for (; i < n - (n % 8); i += 8) {
+        for (let j = 0; j < 8; j++) r[j] = f32(r[j] + a[start + i + j]);
+      }
+      let res = f32(f32(f32(r[0] + r[1]) + f32(r[2] + r[3])) + f32(f32(r[4] + r[5]) + f32(r[6] + r[7])));
+      for (; i < n; i++) res = f32(res + a[start + i]);
+      return res;
+    }
+    let n2 = Math.floor(n / 2);
+    n2 -= n2 % 8;
+    return f32(pairwiseSum32(a, start, n2) + pairwiseSum32(a, start + n2, n - n2));
+  }
+
+  /** numpy's pairwise summation of n float64 values from start. */
+  function pairwiseSum64(a, start, n) {
+    if (n < 8) {
+      let res = 0;
+      for (let i = 0; i < n; i++) res += a[start + i];
+      return res;
+    }
+    if (n <= 128) {
+      const r = new Float64Array(8);
+      for (let j = 0; j < 8; j++) r[j] = a[start + j];
+      let i = 8;
+      for (; i < n - (n % 8); i += 8) {
+        for (let j = 0; j < 8; j++) r[j] += a[start + i + j];
+      }
+      let res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+      for (; i < n; i++) res += a[start + i];
+      return res;
+    }
+    let n2 = Math.floor(n / 2);
+    n2 -= n2 % 8;
+    return pairwiseSum64(a, start, n2) + pairwiseSum64(a, start + n2, n - n2);
+  }
+
+  /**
+   * numpy's quantile (method "linear", q a Python float) of the values.
+   * single: the values are float32 and numpy interpolates in float32.
+   */
+  function quantile(values, q, single) {
+    const n = values.length;
+    const sorted = (single ? Float32Array : Float64Array).from(values).sort();
+    const virtual = (n - 1) * q;
+    let previous = Math.floor(virtual);
+    let next = previous + 1;
+    if (virtual >= n - 1) {
+      previous = n - 1;
+      next = n - 1;
+    }
+    const gamma = virtual - Math.floor(virtual);
+    const a = sorted[previous];
+    const b = sorted[next];
+    if (single) {
+      const diff = f32(b - a);
+      if (gamma >= 0.5) return f32(b - f32(diff * f32(1 - gamma)));
+      return f32(a + f32(diff * f32(gamma)));
+    }
+    const diff = b - a;
+    if (gamma >= 0.5) return b - diff * (1 - gamma);
+    return a + diff * gamma;
+  }
+
+  /** scipy.ndimage's "reflect" border (d c b a | a b c d | d c b a), repeated for long windows. */
+  function reflectIndex(i, n) {
+    if (i >= 0 && i < n) return i;
+    if (n === 1) return 0;
+    const period = 2 * n;
+    let m = i % period;
+    if (m < 0) m += period;
+    return m < n ? m : period - 1 - m;
+  }
+
+  /** The window [lo, hi] (offsets) of a scipy filter of this size and origin. */
+  function windowOffsets(size, origin) {
+    const half = size >> 1;
+    return [-origin - half, -origin + size - half - 1];
+  }
+
+  /** A blank image (Float32Array data unless another typed-array class is given). */
+  function newImage(width, height, Type) {
+    return { width: width, height: height, data: new (Type || Float32Array)(width * height) };
+  }
+
+  // ---------------------------------------------------------------------------
+  // scipy.ndimage filters
+
+  /**
+   * Minimum or maximum over the window [lo, hi] along one axis (0: down the
+   * columns, 1: along the rows), reflect border; van Herk/Gil-Werman, O(n).
+   */
+  function extremeFilter1d(image, axis, lo, hi, isMax) {
+    const { width, height, data } = image;
+    const out = { width: width, height: height, data: new data.constructor(data.length) };
+    const L = hi - lo + 1;
+    const n = axis === 1 ? width : height;
+    const lines = axis === 1 ? height : width;
+    const step = axis === 1 ? 1 : width;
+    const lineStep = axis === 1 ? width : 1;
+    if (L <= 1 && lo === 0) {
+      out.data.set(data);
+      return out;
+    }
+    const len = n + L - 1;
+    const ext = new Float64Array(len);
+    const g = new Float64Array(len);
+    const h = new Float64Array(len);
+    const index = new Int32Array(len);
+    for (let j = 0; j < len; j++) index[j] = reflectIndex(j + lo, n) * step;
+    for (let line = 0; line < lines; line++) {
+      const base = line * lineStep;
+      for (let j = 0; j < len; j++) ext[j] = data[base + index[j]];
+      if (isMax) {
+        for (let j = 0; j < len; j++) g[j] = j % L === 0 ? ext[j] : (ext[j] > g[j - 1] ? ext[j] : g[j - 1]);
+        for (let j = len - 1; j >= 0; j--) {
+          h[j] = j === len - 1 || (j + 1) % L === 0 ? ext[j] : (ext[j] > h[j + 1] ? ext[j] : h[j + 1]);
+        }
+        for (let i = 0; i < n; i++) {
+          const a = h[i];
+          const b = g[i + L - 1];
+          out.data[base + i * step] = a > b ? a : b;
+        }
+      } else {
+        for (let j = 0; j < len; j++) g[j] = j % L === 0 ? ext[j] : (ext[j] < g[j - 1] ? ext[j] : g[j - 1]);
+        for (let j = len - 1; j >= 0; j--) {
+          h[j] = j === len - 1 || (j + 1) % L === 0 ? ext[j] : (ext[j] < h[j + 1] ? ext[j] : h[j + 1]);
+        }
+        for (let i = 0; i < n; i++) {
+          const a = h[i];
+          const b = g[i + L - 1];
+          out.data[base + i * step] = a < b ? a : b;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A separable minimum or maximum filter: down the columns, then along the rows. */
+  function extremeFilter(image, sizeY, sizeX, originY, originX, isMax) {
+    const [ly, hy] = windowOffsets(sizeY, originY || 0);
+    const [lx, hx] = windowOffsets(sizeX === undefined ? sizeY : sizeX, originX || 0);
+    return extremeFilter1d(extremeFilter1d(image, 0, ly, hy, isMax), 1, lx, hx, isMax);
+  }
+
+  /** scipy.ndimage.maximum_filter(image, size=(sizeY, sizeX), origin=(originY, originX)). */
+  function maximumFilter(image, sizeY, sizeX, originY, originX) {
+    return extremeFilter(image, sizeY, sizeX, originY, originX, true);
+  }
+
+  /** scipy.ndimage.minimum_filter(image, size=(sizeY, sizeX), origin=(originY, originX)). */
+  function minimumFilter(image, sizeY, sizeX, originY, originX) {
+    return extremeFilter(image, sizeY, sizeX, originY, originX, false);
+  }
+
+  /** scipy.ndimage.grey_opening(image, size=(sizeY, sizeX)): erosion, then dilation (origin moved for even sizes). */
+  function greyOpening(image, sizeY, sizeX) {
+    const eroded = minimumFilter(image, sizeY, sizeX, 0, 0);
+    return maximumFilter(eroded, sizeY, sizeX, sizeY % 2 === 0 ? -1 : 0, sizeX % 2 === 0 ? -1 : 0);
+  }
+
+  /**
+   * scipy.ndimage.grey_dilation / grey_erosion with a square footprint
+   * (Uint8Array side*side) whose rows are contiguous runs, like a disc.
+   */
+  function footprintFilter(image, footprint, side, isMax) {
+    // grey_dilation flips the footprint and moves the origin by one for an even side
+    const fp = new Uint8Array(side * side);
+    for (let j = 0; j < side * side; j++) fp[j] = isMax ? footprint[side * side - 1 - j] : footprint[j];
+    const origin = isMax && side % 2 === 0 ? -1 : 0;
+    const centre = (side >> 1) + origin;
+    const { width, height } = image;
+    const out = new Float32Array(width * height).fill(isMax ? -Infinity : Infinity);
+    const rowsByRun = new Map();
+    for (let j = 0; j < side; j++) {
+      let c0 = -1;
+      let c1 = -1;
+      for (let c = 0; c < side; c++) {
+        if (fp[j * side + c]) {
+          if (c0 < 0) c0 = c;
+          c1 = c;
+        }
+      }
+      if (c0 < 0) continue;
+      const key = c0 + "," + c1;
+      if (!rowsByRun.has(key)) rowsByRun.set(key, { c0: c0, c1: c1, rows: [] });
+      rowsByRun.get(key).rows.push(j);
+    }
+    for (const { c0, c1, rows } of rowsByRun.values()) {
+      const along = extremeFilter1d(image, 1, c0 - centre, c1 - centre, isMax).data;
+      for (const j of rows) {
+        for (let y = 0; y < height; y++) {
+          const src = reflectIndex(y + j - centre, height) * width;
+          const dst = y * width;
+          for (let x = 0; x < width; x++) {
+            const v = along[src + x];
+            if (isMax ? v > out[dst + x] : v < out[dst + x]) out[dst + x] = v;
+          }
+        }
+      }
+    }
+    return { width: width, height: height, data: out };
+  }
+
+  /** scipy.ndimage.uniform_filter1d along one axis of one channel: scipy's running mean, float32 output. */
+  function uniformFilter1d(src, dst, width, height, channels, channel, axis, size) {
+    const n = axis === 1 ? width : height;
+    const lines = axis === 1 ? height : width;
+    const step = (axis === 1 ? 1 : width) * channels;
+    const lineStep = (axis === 1 ? width : 1) * channels;
+    const size1 = size >> 1;
+    const len = n + size - 1;
+    const ext = new Float64Array(len);
+    const index = new Int32Array(len);
+    for (let j = 0; j < len; j++) index[j] = reflectIndex(j - size1, n) * step;
+    for (let line = 0; line < lines; line++) {
+      const base = line * lineStep + channel;
+      for (let j = 0; j < len; j++) ext[j] = src[base + index[j]];
+      let sum = 0;
+      for (let j = 0; j < size; j++) sum += ext[j];
+      dst[base] = sum / size;
+      for (let i = 1; i < n; i++) {
+        sum += ext[i + size - 1] - ext[i - 1];
+        dst[base + i * step] = sum / size;
+      }
+    }
+  }
+
+  /** scipy.ndimage.uniform_filter(image, size=(size, size[, 1])) on float32: rows first, then columns. */
+  function uniformFilter(image, size) {
+    const channels = image.channels || 1;
+    const { width, height } = image;
+    const tmp = new Float32Array(image.data.length);
+    const out = new Float32Array(image.data.length);
+    for (let c = 0; c < channels; c++) {
+      uniformFilter1d(image.data, tmp, width, height, channels, c, 0, size);
+      uniformFilter1d(tmp, out, width, height, channels, c, 1, size);
+    }
+    const result = { width: width, height: height, data: out };
+    if (image.channels) result.channels = image.channels;
+    return result;
+  }
+
+  /**
+   * scipy.ndimage.label(mask, structure=EIGHT): 8-connected components,
+   * numbered 1, 2, ... in raster order of their first pixel.
+   * Returns {labels: Int32Array, count}.
+   */
+  function label(mask) {
+    const { width, height, data } = mask;
+    const provisional = new Int32Array(width * height);
+    const parent = [0];
+    const find = (a) => {
+      while (parent[a] !== a) {
+        parent[a] = parent[parent[a]];
+        a = parent[a];
+      }
+      return a;
+    };
+    const union = (a, b) => {
+      a = find(a);
+      b = find(b);
+      if (a < b) parent[b] = a;
+      else if (b < a) parent[a] = b;
+      return a < b ? a : b;
+    };
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        if (!data[i]) continue;
+        let current = 0;
+        const neighbours = [
+          x > 0 ? provisional[i - 1] : 0,
+          y > 0 && x > 0 ? provisional[i - width - 1] : 0,
+          y > 0 ? provisional[i - width] : 0,
+          y > 0 && x < width - 1 ? provisional[i - width + 1] : 0,
+        ];
+        for (const l of neighbours) {
+          if (!l) continue;
+          current = current ? union(current, l) : find(l);
+        }
+        if (!current) {
+          current = parent.length;
+          parent.push(current);
+        }
+        provisional[i] = current;
+      }
+    }
+    const final = new Int32Array(parent.length);
+    const labels = new Int32Array(width * height);
+    let count = 0;
+    for (let i = 0; i < labels.length; i++) {
+      const p = provisional[i];
+      if (!p) continue;
+      const r = find(p);
+      if (!final[r]) final[r] = ++count;
+      labels[i] = final[r];
+    }
+    return { labels: labels, count: count };
+  }
+
+  /** scipy.ndimage.find_objects and the sizes (pixel counts) of labelled components. */
+  function findObjects(labels, count, width, height) {
+    const top = new Int32Array(count + 1).fill(height);
+    const bottom = new Int32Array(count + 1);
+    const left = new Int32Array(count + 1).fill(width);
+    const right = new Int32Array(count + 1);
+    const sizes = new Float64Array(count + 1);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const l = labels[y * width + x];
+        if (!l) continue;
+        sizes[l] += 1;
+        if (y < top[l]) top[l] = y;
+        if (y + 1 > bottom[l]) bottom[l] = y + 1;
+        if (x < left[l]) left[l] = x;
+        if (x + 1 > right[l]) right[l] = x + 1;
+      }
+    }
+    return { top: top, bottom: bottom, left: left, right: right, sizes: sizes };
+  }
+
+  /** One row or column of the exact squared distance transform (Felzenszwalb and Huttenlocher). */
+  function squaredDistance1d(f, n, d, v, z) {
+    let k = 0;
+    v[0] = 0;
+    z[0] = -Infinity;
+    z[1] = Infinity;
+    for (let q = 1; q < n; q++) {
+      let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+      while (s <= z[k]) {
+        k--;
+        s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+      }
+      k++;
+      v[k] = q;
+      z[k] = s;
+      z[k + 1] = Infinity;
+    }
+    k = 0;
+    for (let q = 0; q < n; q++) {
+      while (z[k + 1] < q) k++;
+      const dq = q - v[k];
+      d[q] = dq * dq + f[v[k]];
+    }
+  }
+
+  /** scipy.ndimage.distance_transform_edt(mask): exact Euclidean distance to the nearest 0 (Float64Array). */
+  function distanceTransformEdt(mask) {
+    const { width, height, data } = mask;
+    const big = (width + height) * (width + height) + 1; // more than any squared distance
+    const n = Math.max(width, height);
+    const f = new Float64Array(n);
+    const d = new Float64Array(n);
+    const v = new Int32Array(n);
+    const z = new Float64Array(n + 1);
+    const out = new Float64Array(width * height);
+    for (let x = 0; x < width; x++) {
+      for (let y = 0; y < height; y++) f[y] = data[y * width + x] ? big : 0;
+      squaredDistance1d(f, height, d, v, z);
+      for (let y = 0; y < height; y++) out[y * width + x] = d[y];
+    }
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) f[x] = out[y * width + x];
+      squaredDistance1d(f, width, d, v, z);
+      for (let x = 0; x < width; x++) out[y * width + x] = Math.sqrt(d[x]);
+    }
+    return { width: width, height: height, data: out };
+  }
+
+  // ---------------------------------------------------------------------------
+  // PIL
+
+  /** PIL's Image.alpha_composite(white, rgba) for one channel value and alpha (AlphaComposite.c). */
+  function compositeOverWhite(value, alpha) {
+    if (alpha === 0) return 255;
+    // white below: outa255 = 255 * 255, coef1 = alpha << 7, coef2 = (255 - alpha) << 7
+    const tmp = value * (alpha << 7) + 255 * ((255 - alpha) << 7) + (0x80 << 7);
+    return (((tmp >>> 8) + tmp) >>> 8) >>> 7;
+  }
+
+  /** to_rgb's values, by alpha * 256 + value: composited over white, then / 255 in float32. */
+  let compositeTable = null;
+  function getCompositeTable() {
+    if (!compositeTable) {
+      compositeTable = new Float32Array(65536);
+      for (let a = 0; a < 256; a++) {
+        for (let v = 0; v < 256; v++) compositeTable[(a << 8) | v] = compositeOverWhite(v, a) / 255;
+      }
+    }
+    return compositeTable;
+  }
+
+  /** PIL's precompute_coeffs (Resample.c) for the BOX filter: bounds and normalised weights. */
+  function precomputeCoeffs(inSize, outSize) {
+    const scale = inSize / outSize;
+    const filterscale = scale < 1 ? 1 : scale;
+    const support = 0.5 * filterscale;
+    const ksize = Math.ceil(support) * 2 + 1;
+    const bounds = new Int32Array(outSize * 2);
+    const weights = new Float64Array(outSize * ksize);
+    for (let xx = 0; xx < outSize; xx++) {
+      const center = (xx + 0.5) * scale;
+      const ss = 1 / filterscale;
+      let xmin = Math.trunc(center - support + 0.5);
+      if (xmin < 0) xmin = 0;
+      let xmax = Math.trunc(center + support + 0.5);
+      if (xmax > inSize) xmax = inSize;
+      xmax -= xmin;
+      let ww = 0;
+      for (let x = 0; x < xmax; x++) {
+        const t = (x + xmin - center + 0.5) * ss;
+        const w = t > -0.5 && t <= 0.5 ? 1 : 0;
+        weights[xx * ksize + x] = w;
+        ww += w;
+      }
+      if (ww !== 0) for (let x = 0; x < xmax; x++) weights[xx * ksize + x] /= ww;
+      bounds[xx * 2] = xmin;
+      bounds[xx * 2 + 1] = xmax;
+    }
+    return { ksize: ksize, bounds: bounds, weights: weights };
+  }
+
+  /** One horizontal pass of PIL's resampling over one row (float32 image, double sums). */
+  function resampleRow(row, rowOffset, stride, coeffs, outSize, out, outOffset, outStride) {
+    const { ksize, bounds, weights } = coeffs;
+    for (let xx = 0; xx < outSize; xx++) {
+      const xmin = bounds[xx * 2];
+      const xmax = bounds[xx * 2 + 1];
+      const k = xx * ksize;
+      let ss = 0;
+      for (let x = 0; x < xmax; x++) ss += row[rowOffset + (x + xmin) * stride] * weights[k + x];
+      out[outOffset + xx * outStride] = ss;
+    }
+  }
+
+  /** One vertical pass of PIL's resampling: rows of `stride` values (float32 image, double sums). */
+  function resampleColumns(data, stride, coeffs, outSize) {
+    const out = new Float32Array(stride * outSize);
+    for (let yy = 0; yy < outSize; yy++) {
+      const ymin = coeffs.bounds[yy * 2];
+      const ymax = coeffs.bounds[yy * 2 + 1];
+      const k = yy * coeffs.ksize;
+      for (let i = 0; i < stride; i++) {
+        let ss = 0;
+        for (let y = 0; y < ymax; y++) ss += data[(y + ymin) * stride + i] * coeffs.weights[k + y];
+        out[yy * stride + i] = ss;
+      }
+    }
+    return out;
+  }
+
+  /** Pillow's choice (ImagingResampleInner): the vertical pass first when the height shrinks much more. */
+  function horizontalFirst(width, height, outW, outH) {
+    return !(height - outH > 0 && height - outH > (width - outW) * 2);
+  }
+
+  /**
+   * PIL's Image.resize((outW, outH), Image.Resampling.BOX) of float32 images
+   * ("F" mode), channel by channel: two passes (in Pillow's order), float32 in between.
+   */
+  function resizeBox(image, outW, outH) {
+    const { width, height } = image;
+    const channels = image.channels || 1;
+    let data = image.data;
+    let w = width;
+    let h = height;
+    const horizontal = () => {
+      const coeffs = precomputeCoeffs(width, outW);
+      const tmp = new Float32Array(outW * h * channels);
+      for (let y = 0; y < h; y++) {
+        for (let c = 0; c < channels; c++) {
+          resampleRow(data, y * w * channels + c, channels, coeffs, outW, tmp, y * outW * channels + c, channels);
+        }
+      }
+      data = tmp;
+      w = outW;
+    };
+    const vertical = () => {
+      data = resampleColumns(data, w * channels, precomputeCoeffs(height, outH), outH);
+      h = outH;
+    };
+    if (horizontalFirst(width, height, outW, outH)) {
+      if (outW !== width) horizontal();
+      if (outH !== height) vertical();
+    } else {
+      if (outH !== height) vertical();
+      if (outW !== width) horizontal();
+    }
+    const result = { width: outW, height: outH, data: data === image.data ? Float32Array.from(data) : data };
+    if (image.channels) result.channels = image.channels;
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Masks and small helpers
+
+  function maskOf(image, predicate) {
+    const out = newImage(image.width, image.height, Uint8Array);
+    for (let i = 0; i < image.data.length; i++) out.data[i] = predicate(image.data[i]) ? 1 : 0;
+    return out;
+  }
+
+  function sliceImage(image, top, bottom, left, right) {
+    const w = right - left;
+    const h = bottom - top;
+    const out = { width: w, height: h, data: new image.data.constructor(w * h) };
+    for (let y = 0; y < h; y++) {
+      out.data.set(image.data.subarray((top + y) * image.width + left, (top + y) * image.width + right), y * w);
+    }
+    return out;
+  }
+
+  function transpose(image) {
+    const { width, height, data } = image;
+    const out = { width: height, height: width, data: new data.constructor(data.length) };
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) out.data[x * height + y] = data[y * width + x];
+    }
+    return out;
+  }
+
+  function checkPhoto(photo) {
+    const ok =
+      photo && Number.isInteger(photo.width) && Number.isInteger(photo.height) && photo.width > 0 &&
+      photo.height > 0 && photo.data && photo.data.length >= photo.width * photo.height * 4;
+    if (!ok) {
+      const what =
+        photo && photo.data ? `${photo.width}x${photo.height} with ${photo.data.length} bytes` : String(photo);
+      throw new DigitImageError(MESSAGES.badPhoto(what));
+    }
+  }
+
+  /** Whether a photo has an alpha channel: photo.hasAlpha when given, else whether any pixel is not opaque. */
+  function hasAlpha(photo) {
+    if (photo.hasAlpha !== undefined && photo.hasAlpha !== null) return !!photo.hasAlpha;
+    for (let i = 3; i < photo.width * photo.height * 4; i += 4) if (photo.data[i] !== 255) return true;
+    return false;
+  }
+
+  /**
+   * PIL's image.crop(box) of a photo, as RGBA. Outside the photo PIL gives zeros:
+   * black for an RGB (or grey) file, transparent, hence white paper, for one with
+   * an alpha channel (see hasAlpha).
+   */
+  function cropPhoto(photo, box) {
+    const [left, top, right, bottom] = box;
+    const w = right - left;
+    const h = bottom - top;
+    const data = new Uint8ClampedArray(w * h * 4);
+    const inside = left >= 0 && top >= 0 && right <= photo.width && bottom <= photo.height;
+    if (!inside && !hasAlpha(photo)) for (let i = 3; i < data.length; i += 4) data[i] = 255; // black
+
+    for (let y = Math.max(0, top); y < Math.min(bottom, photo.height); y++) {
+      const x0 = Math.max(0, left);
+      const x1 = Math.min(right, photo.width);
+      if (x1 <= x0) continue;
+      const from = (y * photo.width + x0) * 4;
+      data.set(photo.data.subarray(from, from + (x1 - x0) * 4), ((y - top) * w + (x0 - left)) * 4);
+    }
+    return { width: w, height: h, data: data };
+  }
+
+  // ---------------------------------------------------------------------------
+  // The pipeline (labsupport/digits.py, function by function)
+
+  /** Port of _open_file's checks: an empty file or one over MAX_BYTES. */
+  function checkFile(size, name) {
+    name = name === undefined ? "the upload" : name;
+    if (size === 0) throw new DigitImageError(MESSAGES.empty(name));
+    if (size > MAX_BYTES) throw new DigitImageError(MESSAGES.tooLarge(name));
+  }
+
+  /** Port of open_image's size checks, before decoding: over MAX_PIXELS, or a side under MIN_SIDE. */
+  function checkSize(width, height, name) {
+    name = name === undefined ? "the upload" : name;
+    if (width * height > MAX_PIXELS) throw new DigitImageError(MESSAGES.tooManyPixels(name, width, height));
+    if (Math.min(width, height) < MIN_SIDE) throw new DigitImageError(MESSAGES.tooSmall(name, width, height));
+  }
+
+  /** Port of _open_file's UnidentifiedImageError message: the error for a file the browser cannot decode. */
+  function notAnImage(name) {
+    return new DigitImageError(MESSAGES.notAnImage(name === undefined ? "the upload" : name));
+  }
+
+  /** Port of open_image for a decoded photo (the browser has applied the EXIF rotation): checks it. */
+  function openImage(photo, name) {
+    checkPhoto(photo);
+    checkSize(photo.width, photo.height, name === undefined ? "the image" : name);
+    return photo;
+  }
+
+  /** Port of to_grayscale: the plain brightness (PIL's "L") in [0, 1], transparency over white. */
+  function toGrayscale(photo) {
+    const { width, height, data } = photo;
+    const out = newImage(width, height);
+    for (let i = 0, p = 0; i < width * height; i++, p += 4) {
+      const a = data[p + 3];
+      const r = compositeOverWhite(data[p], a);
+      const g = compositeOverWhite(data[p + 1], a);
+      const b = compositeOverWhite(data[p + 2], a);
+      out.data[i] = ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16) / 255;
+    }
+    return out;
+  }
+
+  /** Port of to_rgb: three channels in [0, 1] (interleaved, channels: 3); transparency over white. */
+  function toRgb(photo) {
+    const { width, height, data } = photo;
+    const table = getCompositeTable();
+    const out = { width: width, height: height, channels: 3, data: new Float32Array(width * height * 3) };
+    for (let i = 0, p = 0, o = 0; i < width * height; i++, p += 4, o += 3) {
+      const a = data[p + 3] << 8;
+      out.data[o] = table[a | data[p]];
+      out.data[o + 1] = table[a | data[p + 1]];
+      out.data[o + 2] = table[a | data[p + 2]];
+    }
+    return out;
+  }
+
+  /** The size downscale shrinks to, or null when the image is small enough already. */
+  function downscaleSize(width, height, side) {
+    const scale = side / Math.max(height, width);
+    if (scale >= 1) return null;
+    return [Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale))];
+  }
+
+  /** Port of downscale: shrink so that the longer side is at most `side` pixels (PIL's BOX resampling). */
+  function downscale(image, side) {
+    const size = downscaleSize(image.width, image.height, side === undefined ? WORK_SIDE : side);
+    if (!size) return image;
+    return resizeBox(image, size[0], size[1]);
+  }
+
+  /** downscale(toRgb(photo)) without the full-size float copy of a large photo (the same numbers). */
+  function photoToWork(photo) {
+    const size = downscaleSize(photo.width, photo.height, WORK_SIDE);
+    if (!size || size[0] === photo.width || size[1] === photo.height) return downscale(toRgb(photo));
+    const { width, height, data } = photo;
+    const [outW, outH] = size;
+    const table = getCompositeTable();
+    if (horizontalFirst(width, height, outW, outH)) {
+      // each row composited, then shrunk across; then the usual vertical pass
+      const coeffs = precomputeCoeffs(width, outW);
+      const row = new Float32Array(width * 3);
+      const tmp = new Float32Array(outW * height * 3);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0, p = y * width * 4, o = 0; x < width; x++, p += 4, o += 3) {
+          const a = data[p + 3] << 8;
+          row[o] = table[a | data[p]];
+          row[o + 1] = table[a | data[p + 1]];
+          row[o + 2] = table[a | data[p + 2]];
+        }
+        for (let c = 0; c < 3; c++) resampleRow(row, c, 3, coeffs, outW, tmp, y * outW * 3 + c, 3);
+      }
+      return resizeBox({ width: outW, height: height, channels: 3, data: tmp }, outW, outH);
+    }
+    // the vertical pass first, straight from the RGBA bytes; then the usual horizontal pass
+    const coeffs = precomputeCoeffs(height, outH);
+    const tmp = new Float32Array(width * outH * 3);
+    for (let yy = 0; yy < outH; yy++) {
+      const ymin = coeffs.bounds[yy * 2];
+      const ymax = coeffs.bounds[yy * 2 + 1];
+      const k = yy * coeffs.ksize;
+      for (let x = 0; x < width; x++) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        for (let y = 0; y < ymax; y++) {
+          const p = ((y + ymin) * width + x) * 4;
+          const a = data[p + 3] << 8;
+          const weight = coeffs.weights[k + y];
+          s0 += table[a | data[p]] * weight;
+          s1 += table[a | data[p + 1]] * weight;
+          s2 += table[a | data[p + 2]] * weight;
+        }
+        const o = (yy * width + x) * 3;
+        tmp[o] = s0;
+        tmp[o + 1] = s1;
+        tmp[o + 2] = s2;
+      }
+    }
+    return resizeBox({ width: width, height: outH, channels: 3, data: tmp }, outW, outH);
+  }
+
+  /** Port of local_contrast: each pixel minus the mean of a box of LOCAL_SHARE of the longer side around it. */
+  function localContrast(image) {
+    const size = Math.max(3, Math.trunc(Math.max(image.height, image.width) * LOCAL_SHARE)) | 1;
+    const mean = uniformFilter(image, size);
+    const out = { width: image.width, height: image.height, data: new Float32Array(image.data.length) };
+    if (image.channels) out.channels = image.channels;
+    for (let i = 0; i < out.data.length; i++) out.data[i] = image.data[i] - mean.data[i];
+    return out;
+  }
+
+  /** Port of ink_is_dark_in: the ink is darker than the paper when the values' skewness is <= 0. */
+  function inkIsDarkIn(contrast) {
+    const data = contrast.data;
+    const n = data.length;
+    const mean = f32(pairwiseSum32(data, 0, n) / n);
+    const cubes = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = f32(data[i] - mean);
+      cubes[i] = c * c * c;
+    }
+    return f32(pairwiseSum32(cubes, 0, n) / n) <= 0;
+  }
+
+  /** Port of ink_colour_difference: the mean local contrast, per channel, of the INK_SHARE most ink-like pixels. */
+  function inkColourDifference(rgb) {
+    const contrast = localContrast(rgb);
+    const n = rgb.width * rgb.height;
+    const brightness = newImage(rgb.width, rgb.height);
+    const c = contrast.data;
+    for (let i = 0; i < n; i++) {
+      brightness.data[i] = dot3(c[3 * i], c[3 * i + 1], c[3 * i + 2], LUMA);
+    }
+    if (inkIsDarkIn(brightness)) for (let i = 0; i < n; i++) brightness.data[i] = -brightness.data[i];
+    const level = quantile(brightness.data, 1 - INK_SHARE, true);
+    const sums = [0, 0, 0];
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (brightness.data[i] >= level) {
+        for (let k = 0; k < 3; k++) sums[k] = f32(sums[k] + c[3 * i + k]);
+        count++;
+      }
+    }
+    return Float32Array.from(sums, (s) => s / count);
+  }
+
+  /** Port of colour_weights: each channel counts with the signed square of its ink-paper difference. */
+  function colourWeights(difference) {
+    const d = Array.from(difference);
+    if (Math.abs(d[0]) + Math.abs(d[1]) + Math.abs(d[2]) < 1e-4) return Float32Array.from(LUMA);
+    const brighter = LUMA[0] * d[0] + LUMA[1] * d[1] + LUMA[2] * d[2] > 0 ? 1 : -1;
+    const weights = d.map((v) => v * v * Math.sign(v) * brighter);
+    const total = Math.abs(weights[0]) + Math.abs(weights[1]) + Math.abs(weights[2]);
+    return Float32Array.from(weights, (w) => w / total);
+  }
+
+  /** Port of colour_to_gray: one channel in [0, 1], a signed weighted mean of the colour channels. */
+  function colourToGray(rgb, weights) {
+    if (weights === undefined || weights === null) weights = colourWeights(inkColourDifference(rgb));
+    const w = Float32Array.from(weights);
+    const positive = Array.from(w, (v) => (v > 0 ? v : 0));
+    const negative = Array.from(w, (v) => (-v > 0 ? -v : 0));
+    const hasNegative = negative.some((v) => v > 0);
+    const out = newImage(rgb.width, rgb.height);
+    const d = rgb.data;
+    for (let i = 0, p = 0; i < out.data.length; i++, p += 3) {
+      let gray = dot3(d[p], d[p + 1], d[p + 2], positive);
+      if (hasNegative) gray = f32(gray + dot3(f32(1 - d[p]), f32(1 - d[p + 1]), f32(1 - d[p + 2]), negative));
+      out.data[i] = gray < 0 ? 0 : gray > 1 ? 1 : gray;
+    }
+    return out;
+  }
+
+  /** Port of ink_is_dark: ink darker than the paper? (local contrast, then the tail of its values). */
+  function inkIsDark(gray) {
+    return inkIsDarkIn(localContrast(gray));
+  }
+
+  /** Port of ink_image: ink bright, paper dark (MNIST's polarity). */
+  function inkImage(gray, darkInk) {
+    if (darkInk === undefined || darkInk === null) darkInk = inkIsDark(gray);
+    const out = newImage(gray.width, gray.height);
+    for (let i = 0; i < out.data.length; i++) out.data[i] = darkInk ? 1 - gray.data[i] : gray.data[i];
+    return out;
+  }
+
+  /** Port of background_window: the odd side of remove_background's window, wider than any pen stroke. */
+  function backgroundWindow(shape, stroke) {
+    const [h, w] = Array.isArray(shape) ? shape : [shape.height, shape.width];
+    const longest = Math.max(h, w);
+    const smallest = Math.max(3, Math.trunc(longest * BACKGROUND_SHARE));
+    const largest = Math.max(smallest, Math.trunc(longest * BACKGROUND_MAX_SHARE));
+    const wanted = roundHalfEven(BACKGROUND_PER_STROKE * (stroke || 0));
+    return Math.min(Math.max(wanted, smallest), largest) | 1;
+  }
+
+  /** Port of local_stroke_width: width of the wider strokes, Otsu's threshold on the ink image around the digit. */
+  function localStrokeWidth(ink, digitMask, percentile) {
+    const [top, bottom, left, right] = boundingBox(digitMask);
+    const margin = Math.floor(Math.max(bottom - top, right - left) / 10) + 1;
+    const patch = sliceImage(
+      ink,
+      Math.max(0, top - margin), Math.min(ink.height, bottom + margin),
+      Math.max(0, left - margin), Math.min(ink.width, right + margin)
+    );
+    const clipped = patch.data.map((v) => (v < 0 ? 0 : v > 1 ? 1 : v));
+    const level = otsuThreshold(clipped);
+    return strokeWidth(maskOf(patch, (v) => v > level), percentile === undefined ? 90 : percentile);
+  }
+
+  /** Port of remove_background: subtract a smoothed grey-level opening; the strongest ink becomes 1. */
+  function removeBackground(ink, window) {
+    const size =
+      window === undefined || window === null ? backgroundWindow(ink) : Math.max(3, Math.trunc(window)) | 1;
+    const background = uniformFilter(greyOpening(ink, size, size), size);
+    const flat = newImage(ink.width, ink.height);
+    for (let i = 0; i < flat.data.length; i++) {
+      const v = f32(ink.data[i] - background.data[i]);
+      flat.data[i] = v < 0 ? 0 : v;
+    }
+    const top = quantile(flat.data, 1 - MIN_DIGIT_SHARE, true);
+    if (top < f32(MIN_CONTRAST)) throw new DigitImageError(MESSAGES.blank(top));
+    for (let i = 0; i < flat.data.length; i++) {
+      const v = f32(flat.data[i] / top);
+      flat.data[i] = v > 1 ? 1 : v;
+    }
+    return flat;
+  }
+
+  /** Port of remove_lines: take out ruled and grid lines (long straight horizontal or vertical runs). */
+  function removeLines(flat, aroundDigit) {
+    const out = Float32Array.from(flat.data);
+    const faint = f32(0.5 * WEAK_SHARE * strongInkLevel(flat));
+    for (const axis of [0, 1]) {
+      const a = axis === 0 ? flat : transpose(flat);
+      const h = a.height;
+      const w = a.width;
+      const run = Math.max(3, Math.trunc(w * LINE_RUN_SHARE));
+      const tilt = Math.max(1, roundHalfEven(h * LINE_TILT_SHARE));
+      const widened = extremeFilter1d(a, 0, -tilt, tilt, true);
+      const lines = greyOpening(widened, 1, run);
+      for (let i = 0; i < lines.data.length; i++) if (a.data[i] < lines.data[i]) lines.data[i] = a.data[i];
+      const found = maskOf(lines, (v) => v > faint);
+      const { labels, count } = label(found);
+      if (count === 0) continue;
+      const objects = findObjects(labels, count, w, h);
+      const widest = aroundDigit ? h : LINE_WIDTH_SHARE * h;
+      const isLine = new Uint8Array(count + 1);
+      let longOnes = 0;
+      for (let l = 1; l <= count; l++) {
+        const span = objects.right[l] - objects.left[l];
+        if (span >= LINE_SPAN_SHARE * w && objects.sizes[l] / span <= widest) {
+          isLine[l] = 1;
+          longOnes++;
+        }
+      }
+      if (longOnes < (aroundDigit ? 1 : MIN_LINES)) continue;
+      const lineMask = maximumFilter(maskOf({ width: w, height: h, data: labels }, (l) => isLine[l]), 3, 3);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = y * w + x;
+          if (!lineMask.data[i]) continue;
+          const o = axis === 0 ? i : x * h + y;
+          out[o] = out[o] - lines.data[i];
+        }
+      }
+    }
+    for (let i = 0; i < out.length; i++) out[i] = out[i] < 0 ? 0 : out[i] > 1 ? 1 : out[i];
+    return { width: flat.width, height: flat.height, data: out };
+  }
+
+  /** Port of otsu_threshold: np.histogram over [0, 1] in `bins` bins, the upper edge of the best split. */
+  function otsuThreshold(values, bins) {
+    bins = bins || 256;
+    const data = values.data || values;
+    const hist = new Float64Array(bins);
+    let total = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (!(v >= 0 && v <= 1)) continue;
+      let k = Math.floor(v * bins);
+      if (k >= bins) k = bins - 1;
+      while (k > 0 && v < k / bins) k--;
+      while (k < bins - 1 && v >= (k + 1) / bins) k++;
+      hist[k]++;
+      total++;
+    }
+    const norm = Math.max(total, 1);
+    const w0 = new Float64Array(bins);
+    const mu = new Float64Array(bins);
+    let cw = 0;
+    let cm = 0;
+    for (let k = 0; k < bins; k++) {
+      const p = hist[k] / norm;
+      const centre = f32((f32(k / bins) + f32((k + 1) / bins)) / 2);
+      cw += p;
+      cm += p * centre;
+      w0[k] = cw;
+      mu[k] = cm;
+    }
+    let best = 0;
+    let bestK = 0;
+    for (let k = 0; k < bins; k++) {
+      const w1 = 1 - w0[k];
+      let between = 0;
+      if (w0[k] > 0 && w1 > 0) {
+        const t = mu[bins - 1] * w0[k] - mu[k];
+        between = (t * t) / (w0[k] * w1);
+      }
+      if (between > best) {
+        best = between;
+        bestK = k;
+      }
+    }
+    return f32((bestK + 1) / bins);
+  }
+
+  /** Port of strong_ink_level: Otsu's threshold, never below MIN_INK. */
+  function strongInkLevel(flat) {
+    return Math.max(otsuThreshold(flat), MIN_INK);
+  }
+
+  /** Port of ink_mask: strong ink (above Otsu) and the weak ink connected to it (hysteresis). */
+  function inkMask(flat, weakShare) {
+    weakShare = weakShare === undefined ? WEAK_SHARE : weakShare;
+    const strongLevel = strongInkLevel(flat);
+    const weakLevel = f32(weakShare * strongLevel);
+    const { labels, count } = label(maskOf(flat, (v) => v > weakLevel));
+    const keep = new Uint8Array(count + 1);
+    for (let i = 0; i < flat.data.length; i++) if (flat.data[i] > strongLevel) keep[labels[i]] = 1;
+    keep[0] = 0;
+    return maskOf({ width: flat.width, height: flat.height, data: labels }, (l) => keep[l]);
+  }
+
+  /** Port of select_digit: the largest blob of ink and the pieces near it, without specks and border marks. */
+  function selectDigit(mask, near) {
+    near = near === undefined ? NEAR_SHARE : near;
+    const { width, height } = mask;
+    const { labels, count } = label(mask);
+    if (count === 0) throw new DigitImageError(MESSAGES.noInk());
+    const objects = findObjects(labels, count, width, height);
+    const sizes = objects.sizes;
+    const touchesBorder = (l) =>
+      objects.top[l] === 0 || objects.left[l] === 0 || objects.bottom[l] === height || objects.right[l] === width;
+    const all = [];
+    for (let l = 1; l <= count; l++) all.push(l);
+    const inner = all.filter((l) => !touchesBorder(l));
+    const largestOf = (labels) => labels.reduce((most, l) => (sizes[l] > most ? sizes[l] : most), 0);
+    const candidates = inner.length && largestOf(inner) >= 0.2 * largestOf(all) ? inner : all;
+    const biggest = largestOf(candidates);
+    if (biggest < MIN_DIGIT_SHARE * width * height) throw new DigitImageError(MESSAGES.specks());
+    const isPiece = new Uint8Array(count + 1);
+    for (const l of candidates) if (sizes[l] >= PIECE_SHARE * biggest) isPiece[l] = 1;
+    const keep = new Uint8Array(count + 1);
+    keep[candidates.find((l) => sizes[l] === biggest)] = 1;
+    const digitOf = () => maskOf({ width: width, height: height, data: labels }, (l) => keep[l]);
+    while (near > 0) {
+      const digit = digitOf();
+      const [top, bottom, left, right] = boundingBox(digit);
+      const reach = Math.max(1, roundHalfEven(near * Math.max(bottom - top, right - left)));
+      const around = maximumFilter(digit, 2 * reach + 1, 2 * reach + 1);
+      let joined = false;
+      for (let i = 0; i < labels.length; i++) {
+        const l = labels[i];
+        if (l && around.data[i] && isPiece[l] && !keep[l]) {
+          keep[l] = 1;
+          joined = true;
+        }
+      }
+      if (!joined) break;
+    }
+    return digitOf();
+  }
+
+  /** Port of bounding_box: [top, bottom, left, right] of the nonzero pixels, end-exclusive. */
+  function boundingBox(mask) {
+    const { width, height, data } = mask;
+    let top = height;
+    let bottom = -1;
+    let left = width;
+    let right = -1;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (!data[y * width + x]) continue;
+        if (y < top) top = y;
+        if (y > bottom) bottom = y;
+        if (x < left) left = x;
+        if (x > right) right = x;
+      }
+    }
+    if (bottom < 0) throw new DigitImageError(MESSAGES.noDigit());
+    return [top, bottom + 1, left, right + 1];
+  }
+
+  /** Port of stroke_width: twice the given percentile of the distance to the background along the strokes' ridge. */
+  function strokeWidth(mask, percentile) {
+    percentile = percentile === undefined ? 50 : percentile;
+    const { width, height, data } = mask;
+    if (!data.some((v) => v)) return 0;
+    const padded = newImage(width + 2, height + 2, Uint8Array);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) padded.data[(y + 1) * (width + 2) + x + 1] = data[y * width + x] ? 1 : 0;
+    }
+    const distance = distanceTransformEdt(padded);
+    const around = maximumFilter(distance, 3, 3);
+    const ridge = [];
+    for (let i = 0; i < padded.data.length; i++) {
+      if (padded.data[i] && distance.data[i] >= around.data[i]) ridge.push(distance.data[i]);
+    }
+    return 2 * quantile(ridge, percentile / 100, false);
+  }
+
+  /** Port of crop_digit: the digit's own ink, cut out to its bounding box; everything else black. */
+  function cropDigit(flat, digitMask) {
+    const [top, bottom, left, right] = boundingBox(digitMask);
+    const kept = newImage(flat.width, flat.height);
+    for (let i = 0; i < kept.data.length; i++) kept.data[i] = digitMask.data[i] ? flat.data[i] : 0;
+    return sliceImage(kept, top, bottom, left, right);
+  }
+
+  /** Port of _disc: a round footprint (Uint8Array diameter*diameter) of the given diameter. */
+  function disc(diameter) {
+    const r = (diameter - 1) / 2;
+    const out = new Uint8Array(diameter * diameter);
+    for (let y = 0; y < diameter; y++) {
+      for (let x = 0; x < diameter; x++) {
+        const yy = y - r;
+        const xx = x - r;
+        out[y * diameter + x] = yy * yy + xx * xx <= r * r + 0.5 ? 1 : 0;
+      }
+    }
+    return out;
+  }
+
+  /** Port of set_stroke_width: grey dilation of thin strokes, grey erosion of thick ones, to MNIST's width. */
+  function setStrokeWidth(crop, inBox) {
+    inBox = inBox === undefined ? STROKE_WIDTH_IN_BOX : inBox;
+    const width = strokeWidth(maskOf(crop, (v) => v > 0));
+    if (!width) return { width: crop.width, height: crop.height, data: Float32Array.from(crop.data) };
+    const wanted = (inBox * Math.max(crop.height, crop.width)) / BOX;
+    let change = roundHalfEven(wanted - width);
+    if (change >= 1) {
+      const grown = newImage(crop.width + 2 * change, crop.height + 2 * change);
+      for (let y = 0; y < crop.height; y++) {
+        grown.data.set(crop.data.subarray(y * crop.width, (y + 1) * crop.width), (y + change) * grown.width + change);
+      }
+      return footprintFilter(grown, disc(change + 1), change + 1, true);
+    }
+    change = Math.min(-change, Math.trunc(width / 2));
+    if (change >= 1) return footprintFilter(crop, disc(change + 1), change + 1, false);
+    return { width: crop.width, height: crop.height, data: Float32Array.from(crop.data) };
+  }
+
+  /** Port of fit_box: cut the black margin, resize (PIL BOX) so the longer side is 20, strongest ink 1. */
+  function fitBox(crop) {
+    const [top, bottom, left, right] = boundingBox(maskOf(crop, (v) => v > 0));
+    const cut = sliceImage(crop, top, bottom, left, right);
+    const scale = BOX / Math.max(cut.height, cut.width);
+    const w = Math.max(1, roundHalfEven(cut.width * scale));
+    const h = Math.max(1, roundHalfEven(cut.height * scale));
+    const small = resizeBox(cut, w, h);
+    const positive = [];
+    for (let i = 0; i < small.data.length; i++) {
+      if (small.data[i] < 0) small.data[i] = 0;
+      if (small.data[i] > 0) positive.push(small.data[i]);
+    }
+    const peak = positive.length ? quantile(positive, 95 / 100, true) : 1;
+    const divisor = peak >= 1e-6 ? peak : f32(1e-6);
+    for (let i = 0; i < small.data.length; i++) {
+      const v = f32(small.data[i] / divisor);
+      small.data[i] = v > 1 ? 1 : v;
+    }
+    return small;
+  }
+
+  /** Port of center_by_mass: place in 28x28 with the centre of mass in the middle; uint8, ink 255. */
+  function centerByMass(digit) {
+    const field = new Float32Array(FIELD * FIELD);
+    const top = (FIELD - digit.height) >> 1;
+    const left = (FIELD - digit.width) >> 1;
+    for (let y = 0; y < digit.height; y++) {
+      for (let x = 0; x < digit.width; x++) field[(top + y) * FIELD + left + x] = digit.data[y * digit.width + x];
+    }
+    const normalizer = pairwiseSum32(field, 0, field.length);
+    const rowMoments = new Float64Array(field.length);
+    const colMoments = new Float64Array(field.length);
+    let rowMin = FIELD;
+    let rowMax = -1;
+    let colMin = FIELD;
+    let colMax = -1;
+    for (let y = 0; y < FIELD; y++) {
+      for (let x = 0; x < FIELD; x++) {
+        const v = field[y * FIELD + x];
+        rowMoments[y * FIELD + x] = v * y;
+        colMoments[y * FIELD + x] = v * x;
+        if (v > 0) {
+          rowMin = Math.min(rowMin, y);
+          rowMax = Math.max(rowMax, y);
+          colMin = Math.min(colMin, x);
+          colMax = Math.max(colMax, x);
+        }
+      }
+    }
+    const cy = pairwiseSum64(rowMoments, 0, field.length) / normalizer;
+    const cx = pairwiseSum64(colMoments, 0, field.length) / normalizer;
+    let dy = roundHalfEven((FIELD - 1) / 2 - cy);
+    let dx = roundHalfEven((FIELD - 1) / 2 - cx);
+    dy = Math.min(Math.max(dy, -rowMin), FIELD - 1 - rowMax);
+    dx = Math.min(Math.max(dx, -colMin), FIELD - 1 - colMax);
+    const out = new Uint8Array(FIELD * FIELD);
+    for (let y = 0; y < FIELD; y++) {
+      for (let x = 0; x < FIELD; x++) {
+        const sy = (((y - dy) % FIELD) + FIELD) % FIELD;
+        const sx = (((x - dx) % FIELD) + FIELD) % FIELD;
+        out[y * FIELD + x] = roundHalfEven(f32(field[sy * FIELD + sx] * 255));
+      }
+    }
+    return out;
+  }
+
+  /** Port of find_digit: remove_background, remove_lines, ink_mask and select_digit in a row. */
+  function findDigit(ink, window, aroundDigit) {
+    const flat = removeLines(removeBackground(ink, window), !!aroundDigit);
+    const mask = inkMask(flat);
+    return { flat: flat, mask: mask, digitMask: selectDigit(mask) };
+  }
+
+  /** Port of zoom_box: [left, top, right, bottom] in the full-size photo around a small digit, or null. */
+  function zoomBox(digitMask, fullSize) {
+    const h = digitMask.height;
+    const w = digitMask.width;
+    const [top, bottom, left, right] = boundingBox(digitMask);
+    const longest = Math.max(bottom - top, right - left);
+    const scale = Math.max(fullSize[0], fullSize[1]) / Math.max(h, w);
+    if (longest >= ZOOM_BELOW * Math.max(h, w) || scale < ZOOM_GAIN) return null;
+    const margin = ZOOM_MARGIN * longest;
+    const box = [
+      Math.max(0, left - margin),
+      Math.max(0, top - margin),
+      Math.min(w, right + margin),
+      Math.min(h, bottom + margin),
+    ];
+    return box.map((v) => roundHalfEven(v * scale));
+  }
+
+  /** Port of _steps: every step after open_image, on a photo (or a piece of it). */
+  function steps(photo, zoom) {
+    zoom = zoom || null;
+    const rgb = photoToWork(photo);
+    const weights = colourWeights(inkColourDifference(rgb));
+    const gray = colourToGray(rgb, weights);
+    const dark = inkIsDark(gray);
+    const ink = inkImage(gray, dark);
+    let window = backgroundWindow(ink);
+    let found = findDigit(ink, window, zoom !== null);
+    const wider = backgroundWindow(ink, localStrokeWidth(ink, found.digitMask));
+    if (wider > window) {
+      window = wider;
+      found = findDigit(ink, window, zoom !== null);
+    }
+    const crop = cropDigit(found.flat, found.digitMask);
+    const strokeInBox = (strokeWidth(maskOf(crop, (v) => v > 0)) * BOX) / Math.max(crop.height, crop.width);
+    const stroked = setStrokeWidth(crop);
+    const fitted = fitBox(stroked);
+    const digit = centerByMass(fitted);
+    return {
+      photo: photo,
+      rgb: rgb,
+      gray: gray,
+      ink: ink,
+      flat: found.flat,
+      mask: found.mask,
+      digitMask: found.digitMask,
+      crop: crop,
+      stroked: stroked,
+      fitted: fitted,
+      digit: digit,
+      darkInk: dark,
+      weights: weights,
+      window: window,
+      strokeInBox: strokeInBox,
+      wantedInBox: STROKE_WIDTH_IN_BOX,
+      zoom: zoom,
+    };
+  }
+
+  /**
+   * Port of preprocess: the whole pipeline on a photo {width, height, data: RGBA bytes}.
+   * Returns the steps; steps.digit is the 28x28 Uint8Array in MNIST's convention.
+   * Throws DigitImageError for anything Python raises it for.
+   */
+  function preprocess(photo) {
+    openImage(photo);
+    let result = steps(photo, null);
+    const box = zoomBox(result.digitMask, [photo.width, photo.height]);
+    if (box !== null) {
+      try {
+        result = steps(cropPhoto(photo, box), box);
+        result.photo = photo;
+      } catch (e) {
+        if (!(e instanceof DigitImageError)) throw e; // nothing usable in the piece: keep the first look
+      }
+    }
+    return result;
+  }
+
+  /** Port of ink_statistics: median stroke width, share of ink pixels and mean ink value of 28x28 digits. */
+  function inkStatistics(images) {
+    const median = (values) => quantile(values, 0.5, false);
+    const widths = [];
+    const shares = [];
+    const values = [];
+    for (const d of images) {
+      const image = { width: FIELD, height: FIELD, data: d };
+      widths.push(strokeWidth(maskOf(image, (v) => v > 127)));
+      let ink = 0;
+      let sum = 0;
+      let positive = 0;
+      for (let i = 0; i < d.length; i++) {
+        if (d[i] > 127) ink++;
+        if (d[i] > 0) {
+          sum += d[i];
+          positive++;
+        }
+      }
+      shares.push(ink / d.length);
+      if (positive) values.push(sum / positive);
+    }
+    return { strokeWidth: median(widths), inkShare: median(shares), inkValue: median(values) };
+  }
+
+  return {
+    // constants
+    MAX_PIXELS, MAX_BYTES, MIN_SIDE, MIN_CONTRAST, MIN_DIGIT_SHARE, WORK_SIDE, BOX, FIELD, LUMA, INK_SHARE,
+    LOCAL_SHARE, BACKGROUND_SHARE, BACKGROUND_PER_STROKE, BACKGROUND_MAX_SHARE, LINE_RUN_SHARE,
+    LINE_SPAN_SHARE, LINE_TILT_SHARE, MIN_LINES, LINE_WIDTH_SHARE, MIN_INK, WEAK_SHARE, EIGHT, NEAR_SHARE,
+    PIECE_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN,
+    // errors
+    DigitImageError, MESSAGES, checkFile, checkSize, notAnImage,
+    // the pipeline
+    openImage, toGrayscale, toRgb, downscale, localContrast, inkIsDarkIn, inkColourDifference, colourWeights,
+    colourToGray, inkIsDark, inkImage, backgroundWindow, localStrokeWidth, removeBackground, removeLines,
+    otsuThreshold, strongInkLevel, inkMask, selectDigit, boundingBox, strokeWidth, cropDigit, disc,
+    setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
+    // the library routines, for tests
+    lib: {
+      roundHalfEven, pairwiseSum32, pairwiseSum64, quantile, reflectIndex, maximumFilter, minimumFilter,
+      greyOpening, footprintFilter, uniformFilter, label, findObjects, distanceTransformEdt,
+      compositeOverWhite, resizeBox, hasAlpha, cropPhoto, photoToWork, formatFixed2,
+    },
+  };
+});
