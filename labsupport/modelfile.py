@@ -8,6 +8,10 @@ from pathlib import Path
 
 import keras
 
+# The course's own layer (RandomAffine, in the augmented CNN) is registered with
+# Keras when its module is imported: import it so that every course model loads.
+from . import augment  # noqa: F401
+
 
 class ModelFileError(RuntimeError):
     """A model file is missing, is not a Keras model, or may not be loaded safely."""

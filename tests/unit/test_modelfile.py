@@ -67,3 +67,19 @@ def test_the_course_models_load_in_safe_mode(tmp_path):
         # compared as JSON: a loaded model's config has lists where a new one has tuples
         assert json.dumps(loaded.get_config(), sort_keys=True) == \
             json.dumps(models.build(name).get_config(), sort_keys=True), name
+
+
+def test_the_augmented_network_loads_in_a_fresh_interpreter(tmp_path):
+    """Its RandomAffine layer is known to Keras as soon as modelfile is imported (nothing else first)."""
+    import subprocess
+    import sys
+
+    from labsupport import models
+
+    path = tmp_path / "augmented.keras"
+    models.build("augmented_cnn").save(path)
+    code = ("from labsupport import modelfile; import sys; "
+            f"m = modelfile.load_model_file({str(path)!r}); print(m.layers[0].__class__.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "RandomAffine"
