@@ -284,6 +284,9 @@ def dequantized(model: keras.Model, encodings: Mapping[str, str] | None = None) 
 #: Where the browser networks go in the built site, and their manifest.
 WEB_DIR = "models/web"
 WEB_MANIFEST = "manifest.json"
+#: Test images the layer explorer offers first: 3675 is the one chapter 3's figures follow
+#: (its live explorer opens on it, ``data-index`` in the chapter).
+FEATURED = (3675,)
 #: :func:`choose_encodings` looks at this many MNIST test images (the last ones).
 CHECK_IMAGES = 2000
 
@@ -324,7 +327,7 @@ def publish(
         exported one, and each file's path (relative to the manifest),
         size and SHA-256; the threshold of a sure verdict
         (:data:`labsupport.inference.SURE_PROBABILITY`); one test digit of
-        each class for the layer explorer.
+        each class (after :data:`FEATURED`) for the layer explorer.
     """
     from . import data
     from .inference import SURE_PROBABILITY
@@ -357,12 +360,13 @@ def publish(
                 for path in files.values()
             ],
         })
-    samples = [int(np.flatnonzero(labels == digit)[0]) for digit in range(10) if (labels == digit).any()]
+    samples = [i for i in FEATURED if i < len(labels)]
+    samples += [int(np.flatnonzero(labels == digit)[0]) for digit in range(10) if (labels == digit).any()]
     document = {
         "generatedBy": GENERATOR,
         "sure_probability": SURE_PROBABILITY,
         "models": entries,
-        # one test digit of each class, for the layer explorer (index into MNIST's test set)
+        # test digits for the layer explorer (index into MNIST's test set): FEATURED, then one of each class
         "samples": [{"index": i, "label": int(labels[i]), "pixels": images[i].reshape(-1).tolist()} for i in samples],
     }
     manifest = folder / WEB_MANIFEST

@@ -261,6 +261,7 @@ def ship_runtime(app, exception) -> None:
         scripts = runtime_files(root)
     except FileNotFoundError as e:
         logging.getLogger(__name__).warning(f"live pages without their runtime: {e}")
+        (vendor / "runtime.json").unlink(missing_ok=True)  # not an earlier build's list: the pages say it is missing
         return
     vendor.mkdir(parents=True, exist_ok=True)
     listed = []

@@ -355,4 +355,4 @@ def test_real_photos_give_the_same_digits():
           f"over {MAX_MAD}: {int((values > MAX_MAD).sum())}; refused by both: {refused}; "
           f"errors in Python only or JS only: {disagreements}")
     assert not disagreements
-    assert np.median(values) <= MAX_MAD
+    assert values.max() <= MAX_MAD, "some real photos differ: see the list above"

@@ -182,8 +182,51 @@ def test_a_stroke_on_the_pad_gives_a_prediction(site):
         assert abs(sum(p) - 1) < 1e-3
     verdict = driver.execute_script("return document.querySelector('.live-verdict').textContent")
     assert verdict.startswith("The networks on your drawing:"), verdict
+    assert last["verdict"]["label"] == 7, verdict
     print(f"drawn 7 -> {verdict}")
     browser.save_screenshot(driver, SCREENSHOTS / f"live-{OWN_DIGIT}.png")
+
+
+def test_a_stroke_is_announced_once_and_clear_empties_the_results(site):
+    """Predictions follow the pen, but a screen reader hears the verdict once, when the stroke ends."""
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    driver.execute_script(
+        "window.announced = 0; const live = document.querySelector('[data-live-app=own-digit] .live-visually-hidden[aria-live]');"
+        "new MutationObserver(() => window.announced++).observe(live, {childList: true, characterData: true, subtree: true});"
+    )
+    pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
+    draw_stroke(driver, pad, SEVEN)
+    driver.execute_async_script(
+        "const done = arguments[0]; const wait = () => (LabLive.last.name === 'your drawing' && LabLive.last.final) ? "
+        "done() : setTimeout(wait, 50); wait();"
+    )
+    assert driver.execute_script("return window.announced") == 1
+    driver.find_element("xpath", "//button[text()='Clear the pad']").click()
+    shown = driver.execute_script(
+        "const app = document.querySelector('[data-live-app=own-digit]');"
+        "return [app.querySelector('.live-verdict').textContent, app.querySelector('.live-pad').dataset.empty]"
+    )
+    assert shown == ["", "true"]
+
+
+def test_the_same_photo_can_be_chosen_twice(site, tmp_path):
+    """The file input and the sample menu are reset after use, so choosing the same one again works."""
+    from labsupport import synthetic
+
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    name, _, image = synthetic.sample_photos()[1]
+    path = tmp_path / name
+    image.save(path)
+    picker = driver.find_element("id", "live-photo")
+    for _ in range(2):
+        driver.execute_script("LabLive.last = null")
+        picker.send_keys(str(path))
+        last = driver.execute_async_script(
+            "const done = arguments[0]; const wait = () => LabLive.last ? done(LabLive.last) : setTimeout(wait, 50); wait();"
+        )
+        assert last["name"] == f"your photo ({name})"
 
 
 def test_bad_files_get_the_pythons_messages(site):
@@ -242,6 +285,7 @@ def test_live_pages_in_the_dark_theme_and_on_a_phone(site):
     driver.execute_script("localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');")
     try:
         open_live(driver, base, OWN_DIGIT)
+        assert driver.execute_script("return document.documentElement.dataset.theme") == "dark"
         colour = driver.execute_script(
             "return getComputedStyle(document.querySelector('.live-network-title')).color")
         background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
@@ -258,6 +302,13 @@ def test_live_pages_in_the_dark_theme_and_on_a_phone(site):
             "document.documentElement.clientWidth + 1).map(e => e.className)"
         )
         assert overflow == [], overflow
+        # the verdict is in sight right below the inputs, not after the step images
+        order = driver.execute_script(
+            "const app = document.querySelector('[data-live-app=own-digit]');"
+            "return [app.querySelector('.live-verdict'), app.querySelector('.live-steps')]"
+            ".map(e => e.getBoundingClientRect().top)"
+        )
+        assert order[0] < order[1]
         driver.execute_script("document.querySelector('[data-live-app=own-digit]').scrollIntoView()")
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -267,7 +318,86 @@ def test_live_pages_in_the_dark_theme_and_on_a_phone(site):
 
 
 def test_without_javascript_the_pages_say_so_and_keep_their_figures():
+    import re
+
     for page in (OWN_DIGIT, LAYERS):
         text = (HTML / f"{page}.html").read_text()
-        assert "<noscript>" in text and "needs JavaScript" in text
-        assert text.count('<img src="data:image/png') >= 1 or "_images/" in text
+        live = re.search(r'<div class="live-app" data-live-app="[^"]+"[^>]*>(.*?)</div>', text, re.S)
+        assert live and "<noscript>" in live.group(1) and "needs JavaScript" in live.group(1)
+        after = text[live.end():]
+        assert re.search(r'<div class="cell_output[^"]*">.*?<img ', after, re.S), f"{page}: no static figure after the live part"
+
+
+def _broken_copy(tmp_path, remove: str):
+    import shutil
+
+    copy = tmp_path / "html"
+    shutil.copytree(HTML, copy)
+    (copy / remove).unlink()
+    return copy
+
+
+@pytest.mark.parametrize("remove, says", [
+    ("models/web/dense/weights.bin", "the dense network could not be loaded (HTTP 404 for weights.bin)"),
+    ("_static/vendor/runtime.json", "could not load the runtime list"),
+])
+def test_a_missing_file_is_said_not_a_page_stuck_loading(site, tmp_path, remove, says):
+    driver, _ = site
+    with browser.serve(_broken_copy(tmp_path, remove)) as base:
+        driver.get(base + f"{OWN_DIGIT}.html")
+        driver.execute_async_script(
+            "const done = arguments[0]; const wait = () => window.LabLive && LabLive.ready ? "
+            "LabLive.ready.then(done) : setTimeout(wait, 50); wait();"
+        )
+        status = driver.execute_script("return document.querySelector('.live-status')")
+        text = status.text
+        assert "live-error" in status.get_attribute("class") and says in text, text
+        driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        assert driver.execute_script("return document.querySelectorAll('.cell_output img').length") > 0
+
+
+def test_the_layer_explorer_opens_on_the_chapters_test_image(site):
+    import re
+
+    driver, base = site
+    open_live(driver, base, LAYERS)
+    chapter = (BOOK / f"{LAYERS}.md").read_text()
+    index = re.search(r"^index = (\d+)", chapter, re.M).group(1)
+    assert f"test image {index} " in driver.execute_script("return LabLive.explored.title")
+
+
+@pytest.mark.skipif(not os.environ.get("REAL_DIGITS_PATH"), reason="set REAL_DIGITS_PATH to a folder of real photos")
+def test_real_photos_give_pythons_digits_and_verdicts_in_the_page(site):
+    """Photos of real handwriting, decoded by the browser: the same 28x28 digit and verdict as in Python."""
+    from pathlib import Path
+
+    from labsupport import digits, inference, modelfile, published
+    from labsupport.handwriting import labelled_files
+
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    files = {e.name: e.file for e in published.read_manifest((HTML / "models" / "manifest.json").read_text())}
+    networks = {name: modelfile.load_model_file(HTML / "models" / files[name]) for name in NETWORKS}
+    compared, undecodable, worst = 0, [], 0.0
+    for path, _ in labelled_files(Path(os.environ["REAL_DIGITS_PATH"])):
+        data = path.read_bytes()
+        shown = open_in_page(driver, data, path.name)
+        try:
+            steps = digits.preprocess(data)
+        except digits.DigitImageError as problem:
+            assert shown["result"] is None and shown["message"] == str(problem), path.name
+            continue
+        if shown["result"] is None:
+            assert "is not an image file the browser can read" in shown["message"], (path.name, shown["message"])
+            undecodable.append(path.name)  # e.g. a TIFF named .png: PIL reads it, browsers do not
+            continue
+        js = np.array(shown["result"]["digit"], np.float64).reshape(28, 28) / 255
+        mad = float(np.abs(js - steps.digit / 255).mean())
+        worst = max(worst, mad)
+        assert mad <= 0.02, f"{path.name}: mean absolute difference {mad:.4f}"
+        python = inference.verdict({m: p[0] for m, p in inference.predict(networks, steps.digit).items()})
+        assert shown["result"]["verdict"]["label"] == python.label, path.name
+        compared += 1
+    print(f"{compared} real photos compared (worst mean absolute difference {worst:.4f}); "
+          f"not decodable by the browser: {undecodable}")
+    assert compared > 0 and len(undecodable) <= 0.05 * (compared + len(undecodable))

@@ -32,13 +32,18 @@
   const MANIFEST_JSON = new URL("manifest.json", MODELS);
   const SAMPLE_PHOTOS = new URL("samples/", HERE);
 
+  /** While drawing, the networks run at most this often (ms); always when a stroke ends. */
+  const PREDICT_EVERY = 250;
+  /** Pen width on the 280x280 pad, in pixels. */
+  const PEN = 18;
+
   /** The image steps shown, as in labsupport.plots.pipeline_steps. */
   const STEP_VIEWS = [
     ["photo", "photo"],
     ["gray", "grayscale"],
     ["ink", "ink bright"],
     ["flat", "background removed"],
-    ["selection", "digit (dropped: grey)"],
+    ["selection", "the digit (grey: dropped)"],
     ["stroked", "stroke width set"],
     ["fitted", "fit into 20x20"],
     ["digit", "centred 28x28"],
@@ -89,6 +94,7 @@
       this.parts.set(key, { bytes, done: 0 });
     }
     update(key, fraction) {
+      if (this.finished) return; // a late report after success or failure changes nothing
       const part = this.parts.get(key);
       if (part) part.done = Math.min(1, fraction) * part.bytes;
       const total = [...this.parts.values()].reduce((s, p) => s + p.bytes, 0);
@@ -98,6 +104,21 @@
   }
 
   let loading = null;
+
+  /** fetch() for one network's files: a clear error for a missing file or one of the wrong size. */
+  function checkedFetch(entry) {
+    return async (url, init) => {
+      const response = await fetch(url, init);
+      const name = new URL(String(url.url || url), location.href).pathname.split("/").pop();
+      if (!response.ok) throw new Error(`the ${entry.title} could not be loaded (HTTP ${response.status} for ${name})`);
+      const listed = entry.files.find((f) => String(url.url || url).endsWith(f.path));
+      const body = await response.clone().arrayBuffer();
+      if (listed && body.byteLength !== listed.bytes) {
+        throw new Error(`the ${entry.title} could not be loaded (${name} has ${body.byteLength} bytes, the manifest says ${listed.bytes})`);
+      }
+      return response;
+    };
+  }
 
   /** Load the runtime and every network once per page; resolves to {tf, manifest, models}. */
   function load(onProgress) {
@@ -121,16 +142,22 @@
       const tf = window.tf;
       await tf.setBackend("cpu"); // exact float32 arithmetic, the same on every machine
       await tf.ready();
+      if (!manifest.models.length) throw new Error("this build exported no networks (its model cache was empty)");
       const models = {};
-      await Promise.all(
-        manifest.models.map(async (entry) => {
-          const json = entry.files.find((f) => f.path.endsWith(".json"));
-          models[entry.name] = await tf.loadLayersModel(new URL(json.path, MODELS).href, {
-            onProgress: (fraction) => progress.update(entry.name, fraction),
-          });
-          progress.update(entry.name, 1);
-        })
-      );
+      try {
+        await Promise.all(
+          manifest.models.map(async (entry) => {
+            const json = entry.files.find((f) => f.path.endsWith(".json"));
+            models[entry.name] = await tf.loadLayersModel(new URL(json.path, MODELS).href, {
+              onProgress: (fraction) => progress.update(entry.name, fraction),
+              fetchFunc: checkedFetch(entry),
+            });
+            progress.update(entry.name, 1);
+          })
+        );
+      } finally {
+        progress.finished = true;
+      }
       return { tf, manifest, models, runtime, photos: samples.photos };
     })();
     return loading;
@@ -168,7 +195,10 @@
     return { label: first, probability: p1, runnerUp: second, runnerUpProbability: p2, sure: !reasons.length, reason: reasons.join(" and ") };
   }
 
+  /** A probability as a percentage; never "100%" or "0%" for what is not exactly 1 or 0. */
   function percent(p) {
+    if (p > 0.995 && p < 1) return ">99%";
+    if (p > 0 && p < 0.005) return "<1%";
     return `${Math.round(p * 100)}%`;
   }
 
@@ -235,24 +265,28 @@
     }
     clear();
     let last = null;
-    let scheduled = false;
+    let timer = null;
+    let lastRun = 0;
     function point(event) {
       const box = canvas.getBoundingClientRect();
       return [((event.clientX - box.left) / box.width) * canvas.width, ((event.clientY - box.top) / box.height) * canvas.height];
     }
-    function changed() {
-      if (scheduled) return;
-      scheduled = true;
-      requestAnimationFrame(() => {
-        scheduled = false;
-        onChange(canvas);
-      });
+    /** Tell the page: now and then while drawing (``final`` false), always when a stroke ends. */
+    function changed(final) {
+      clearTimeout(timer);
+      const wait = PREDICT_EVERY - (performance.now() - lastRun);
+      if (final || wait <= 0) {
+        lastRun = performance.now();
+        onChange(canvas, final);
+      } else {
+        timer = setTimeout(() => changed(false), wait);
+      }
     }
     canvas.addEventListener("pointerdown", (event) => {
       event.preventDefault();
       canvas.setPointerCapture(event.pointerId);
       last = point(event);
-      stroke(last, last, event);
+      dot(last, event);
     });
     canvas.addEventListener("pointermove", (event) => {
       if (!last) return;
@@ -262,15 +296,24 @@
       last = next;
     });
     const end = () => {
-      if (last) changed();
+      if (last) changed(true);
       last = null;
     };
     canvas.addEventListener("pointerup", end);
     canvas.addEventListener("pointercancel", end);
+    function width(event) {
+      return PEN * (event.pointerType === "pen" && event.pressure ? 0.6 + event.pressure * 0.8 : 1);
+    }
+    function dot(at, event) {
+      context.fillStyle = "#000";
+      context.beginPath();
+      context.arc(at[0], at[1], width(event) / 2, 0, 2 * Math.PI);
+      context.fill();
+      canvas.dataset.empty = "false";
+    }
     function stroke(from, to, event) {
-      const pressure = event.pointerType === "pen" && event.pressure ? 0.6 + event.pressure * 0.8 : 1;
       context.strokeStyle = "#000";
-      context.lineWidth = 18 * pressure;
+      context.lineWidth = width(event);
       context.lineCap = "round";
       context.lineJoin = "round";
       context.beginPath();
@@ -278,7 +321,7 @@
       context.lineTo(...to);
       context.stroke();
       canvas.dataset.empty = "false";
-      changed();
+      changed(false);
     }
     return { canvas, clear };
   }
@@ -361,10 +404,12 @@
     };
   }
 
-  function ownDigit(root, app, status) {
+  function ownDigit(root, app) {
     const threshold = app.manifest.sure_probability;
     const message = el("p", { className: "live-message", role: "alert" });
-    const verdictLine = el("p", { className: "live-verdict", "aria-live": "polite" });
+    // what a screen reader hears: the verdict once per photo or finished stroke, not every update
+    const announce = el("p", { className: "live-visually-hidden", "aria-live": "polite" });
+    const verdictLine = el("p", { className: "live-verdict" });
     const steps = {};
     const stepFigures = STEP_VIEWS.map(([key, caption]) => {
       steps[key] = el("canvas", { className: "live-step", width: 28, height: 28, role: "img", "aria-label": caption });
@@ -373,13 +418,18 @@
     const networks = {};
     for (const entry of app.manifest.models) networks[entry.name] = probabilityBars(entry.title);
 
-    const pad = drawingPad("drawing pad: draw a digit with the mouse, a finger or a pen", (canvas) => {
+    let latest = 0; // each input gets a number; a slow photo's result never replaces a newer one
+    const pad = drawingPad("drawing pad: draw a digit with the mouse, a finger or a pen", (canvas, final) => {
       if (canvas.dataset.empty === "true") return;
-      run(pixelsOf(canvas), "your drawing");
+      file.value = "";
+      samples.value = "";
+      run(pixelsOf(canvas), "your drawing", ++latest, final);
     });
-    const clear = el("button", { type: "button", className: "live-button", text: "Clear the pad", onclick: () => { pad.clear(); reset(); } });
+    const clear = el("button", { type: "button", className: "live-button", text: "Clear the pad", onclick: () => { pad.clear(); latest++; reset(); } });
     const file = el("input", { type: "file", accept: "image/*", id: "live-photo", className: "live-file" });
-    file.addEventListener("change", () => file.files[0] && openPhoto(file.files[0]));
+    file.addEventListener("change", () => {
+      if (file.files[0]) openPhoto(file.files[0]).finally(() => { file.value = ""; }); // the same file again works too
+    });
     const samples = el("select", { id: "live-sample", className: "live-select" },
       el("option", { value: "", text: "a sample photo ..." }),
       ...app.photos.map((name) => el("option", { value: name, text: name.replace(/\.png$/, "").replace(/_/g, " ") })));
@@ -392,20 +442,24 @@
           el("label", { for: "live-photo", className: "live-label", text: "Or choose a photo (on a phone: take one)" }), file,
           el("label", { for: "live-sample", className: "live-label", text: "Or try one of the course's sample photos" }), samples)),
       message,
-      el("div", { className: "live-steps", "aria-label": "the preprocessing steps" }, ...stepFigures),
       verdictLine,
+      announce,
       el("div", { className: "live-networks" }, ...Object.values(networks).map((n) => n.box)),
+      el("p", { className: "live-label live-steps-title", text: "What the networks see: the photo, step by step" }),
+      el("div", { className: "live-steps", "aria-label": "the preprocessing steps" }, ...stepFigures),
     );
 
     function reset() {
       message.textContent = "";
       verdictLine.textContent = "";
+      announce.textContent = "";
       Object.values(networks).forEach((n) => n.clear());
       Object.values(steps).forEach((c) => c.getContext("2d").clearRect(0, 0, c.width, c.height));
     }
 
     function fail(error) {
       reset();
+      if (!(error instanceof LabDigits.DigitImageError)) console.warn("live part own-digit:", error);
       message.textContent = error instanceof LabDigits.DigitImageError ? error.message : `Something went wrong: ${error.message}`;
     }
 
@@ -422,15 +476,7 @@
       paintGray(steps.digit, { width: 28, height: 28, data: s.digit }, 1);
     }
 
-    function run(photo, name) {
-      let result;
-      try {
-        result = LabDigits.preprocess(photo);
-      } catch (error) {
-        fail(error);
-        return null;
-      }
-      message.textContent = "";
+    function showPhoto(photo) {
       const full = el("canvas", { width: photo.width, height: photo.height });
       full.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(photo.data), photo.width, photo.height), 0, 0);
       const shrink = Math.min(1, 280 / Math.max(photo.width, photo.height));
@@ -438,6 +484,20 @@
       thumb.width = Math.max(1, Math.round(photo.width * shrink));
       thumb.height = Math.max(1, Math.round(photo.height * shrink));
       thumb.getContext("2d").drawImage(full, 0, 0, thumb.width, thumb.height);
+    }
+
+    /** The pipeline and the networks on one input; ``final`` announces the verdict (end of a stroke, a photo). */
+    function run(photo, name, number, final = true) {
+      if (number !== latest) return null; // a newer input came first
+      let result;
+      try {
+        result = LabDigits.preprocess(photo);
+      } catch (error) {
+        if (final) fail(error); // half a stroke is no digit yet: say so only when the stroke ends
+        return null;
+      }
+      message.textContent = "";
+      showPhoto(photo);
       show(result);
       const probabilities = {};
       for (const entry of app.manifest.models) {
@@ -447,7 +507,8 @@
       const v = verdict(probabilities, threshold);
       verdictLine.textContent = `The networks on ${name}: ${verdictText(v)}`;
       verdictLine.classList.toggle("live-unsure", !v.sure);
-      api.last = { name, digit: Array.from(result.digit), probabilities: Object.fromEntries(Object.entries(probabilities).map(([k, p]) => [k, Array.from(p)])), verdict: v };
+      if (final) announce.textContent = verdictLine.textContent;
+      api.last = { name, final, digit: Array.from(result.digit), probabilities: Object.fromEntries(Object.entries(probabilities).map(([k, p]) => [k, Array.from(p)])), verdict: v };
       if (api.firstPredictionAt === null) api.firstPredictionAt = performance.now();
       root.dispatchEvent(new CustomEvent("live-prediction", { detail: api.last }));
       return api.last;
@@ -471,6 +532,7 @@
             bitmap.close();
             resolve(pixelsOf(canvas));
           } catch (error) {
+            if (!(error instanceof LabDigits.DigitImageError)) console.warn(`decoding ${name}:`, error);
             reject(error instanceof LabDigits.DigitImageError ? error : LabDigits.notAnImage(name));
           } finally {
             URL.revokeObjectURL(url);
@@ -485,21 +547,32 @@
     }
 
     async function openPhoto(blob, name = "the upload") {
+      const number = ++latest;
       try {
         LabDigits.checkFile(blob.size, name);
-        return run(await decode(blob, name), name === "the upload" ? `your photo (${blob.name || "upload"})` : name);
+        const photo = await decode(blob, name);
+        if (number !== latest) return null;
+        if (name === "the upload") samples.value = "";
+        return run(photo, name === "the upload" ? `your photo (${blob.name || "upload"})` : name, number);
+      } catch (error) {
+        if (number === latest) fail(error);
+        return null;
+      }
+    }
+
+    async function openSample(photoName) {
+      samples.value = photoName;
+      try {
+        const response = await fetch(new URL(photoName, SAMPLE_PHOTOS));
+        if (!response.ok) throw new Error(`could not load the sample photo ${photoName} (HTTP ${response.status})`);
+        return await openPhoto(await response.blob(), `the sample photo ${photoName}`);
       } catch (error) {
         fail(error);
         return null;
       }
     }
 
-    async function openSample(name) {
-      const response = await fetch(new URL(name, SAMPLE_PHOTOS));
-      return openPhoto(await response.blob(), `the sample photo ${name}`);
-    }
-
-    return { openPhoto, openSample, run, pad };
+    return { openPhoto, openSample, pad };
   }
 
   // ------------------------------------------------------ inside the layers
@@ -507,22 +580,33 @@
   function layerExplorer(root, app) {
     const name = root.dataset.model || "cnn";
     const model = app.models[name];
+    if (!model) throw new Error(`this build exported no network named "${name}"`);
     const tf = app.tf;
     const outputs = tf.model({ inputs: model.inputs, outputs: model.layers.map((l) => l.output) });
-    const choose = el("select", { id: "live-layers-digit", className: "live-select" },
+    const drawn = el("option", { value: "", text: "your drawing", disabled: true });
+    const choose = el("select", { id: "live-layers-digit", className: "live-select" }, drawn,
       ...app.manifest.samples.map((s, i) => el("option", { value: String(i), text: `test image ${s.index} (a ${s.label})` })));
-    const pad = drawingPad("drawing pad: draw a digit to see what every layer makes of it", (canvas) => {
+    const first = app.manifest.samples.findIndex((s) => String(s.index) === root.dataset.index);
+    choose.value = String(Math.max(0, first));
+    const pad = drawingPad("drawing pad: draw a digit to see what every layer makes of it", (canvas, final) => {
       if (canvas.dataset.empty === "true") return;
+      choose.value = ""; // the menu says what is shown: the drawing
       try {
         show(LabDigits.preprocess(pixelsOf(canvas)).digit, "your drawing");
       } catch (error) {
-        message.textContent = error.message;
+        if (final) message.textContent = error.message;
       }
     });
     pad.canvas.classList.add("live-pad-small");
     const message = el("p", { className: "live-message", role: "alert" });
     const layersBox = el("div", { className: "live-layers" });
-    const clear = el("button", { type: "button", className: "live-button", text: "Clear the pad", onclick: () => pad.clear() });
+    const clear = el("button", { type: "button", className: "live-button", text: "Clear the pad", onclick: () => {
+      pad.clear();
+      if (choose.value === "") { // the drawing was shown: go back to a test digit
+        choose.value = String(Math.max(0, first));
+        showSample();
+      }
+    } });
     choose.addEventListener("change", () => showSample());
     root.append(
       el("div", { className: "live-inputs" },
@@ -569,7 +653,7 @@
       }
       if (data.length <= 10) {
         // ten scores (logits) or probabilities (softmax): bars, as in the static figures
-        const bars = probabilityBars(layer.name === "softmax" ? "probabilities" : "scores");
+        const bars = probabilityBars(layer.name === "softmax" ? "probabilities" : "scores (hatched: negative)");
         const values = Array.from(data);
         if (layer.name === "softmax") bars.show(values);
         else bars.showScores(values);
@@ -624,17 +708,25 @@
       status.failed(error);
       throw error;
     }
-    status.ready(app);
-    if (kind === "own-digit") {
-      const own = ownDigit(root, app, status);
-      api.apps[kind] = own;
-      const first = app.photos[0];
-      if (first) await own.openSample(first); // something to look at before the reader does anything
-    } else if (kind === "layers") {
-      const explorer = layerExplorer(root, app);
-      api.apps[kind] = explorer;
-      explorer.showSample();
-      if (api.firstPredictionAt === null) api.firstPredictionAt = performance.now();
+    try {
+      if (kind === "own-digit") {
+        const own = ownDigit(root, app);
+        api.apps[kind] = own;
+        status.ready(app);
+        const first = app.photos[0];
+        if (first) await own.openSample(first); // something to look at before the reader does anything
+      } else if (kind === "layers") {
+        const explorer = layerExplorer(root, app);
+        api.apps[kind] = explorer;
+        status.ready(app);
+        explorer.showSample();
+        if (api.firstPredictionAt === null) api.firstPredictionAt = performance.now();
+      } else {
+        throw new Error(`unknown live part "${kind}"`);
+      }
+    } catch (error) {
+      status.failed(error);
+      throw error;
     }
   }
 
