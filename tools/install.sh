@@ -33,7 +33,10 @@ echo "== installing Python packages (requirements.txt) into $("$PYTHON" -c 'impo
 
 # The live pages' runtime (TensorFlow.js) and the site checks' axe-core, at the
 # versions in web/package-lock.json. The build copies the runtime into the site.
-if command -v npm >/dev/null 2>&1; then
+# LABSUPPORT_SKIP_WEB=1 skips it where no site is built (Binder's notebooks).
+if [ "${LABSUPPORT_SKIP_WEB:-}" = "1" ]; then
+  echo "== LABSUPPORT_SKIP_WEB=1: not installing the live pages' JavaScript runtime"
+elif command -v npm >/dev/null 2>&1; then
   echo "== installing the live pages' JavaScript runtime (web/package-lock.json)"
   npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
 else
