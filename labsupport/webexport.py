@@ -302,7 +302,11 @@ def encodings_of(model_json: str | os.PathLike) -> dict[str, str]:
 
 
 def publish(
-    models: Mapping[str, keras.Model], profile: str, site_dir: str | os.PathLike, test: tuple[np.ndarray, np.ndarray]
+    models: Mapping[str, keras.Model],
+    profile: str,
+    site_dir: str | os.PathLike,
+    test: tuple[np.ndarray, np.ndarray],
+    accuracies: Mapping[str, float] | None = None,
 ) -> Path:
     """Export networks for the browser into a built site, with a manifest the pages read.
 
@@ -318,6 +322,9 @@ def publish(
         MNIST's test set: the encodings are chosen on its last
         :data:`CHECK_IMAGES` images, the accuracy of what the browser runs
         is measured on all of it.
+    accuracies : mapping, optional
+        The float32 networks' test accuracies, when already measured (as by
+        :func:`labsupport.cache.published_entries`); measured here otherwise.
 
     Returns
     -------
@@ -329,8 +336,7 @@ def publish(
         (:data:`labsupport.inference.SURE_PROBABILITY`); one test digit of
         each class (after :data:`FEATURED`) for the layer explorer.
     """
-    from . import data
-    from .inference import SURE_PROBABILITY
+    from . import data, inference
     from .models import spec as model_spec
     from .published import sha256_of
 
@@ -342,18 +348,17 @@ def publish(
         x = data.model_inputs(images, entry.inputs)
         encodings = choose_encodings(model, x[-CHECK_IMAGES:])
         files = export(model, folder / name, encodings)
-        exported = dequantized(model, encodings)
-        accuracy = {
-            label: float(np.mean(m.predict(x, batch_size=500, verbose=0).argmax(axis=1) == labels))
-            for label, m in (("float32", model), ("exported", exported))
-        }
+        measured = (accuracies or {}).get(name)
+        if measured is None:
+            measured = inference.accuracy({name: model}, images, labels)[name]
+        exported = inference.accuracy({name: dequantized(model, encodings)}, images, labels)[name]
         entries.append({
             "name": name,
             "title": entry.title or name,
             "inputs": entry.inputs,
             "profile": profile,
-            "test_accuracy": round(accuracy["float32"], 6),
-            "exported_test_accuracy": round(accuracy["exported"], 6),
+            "test_accuracy": round(float(measured), 6),
+            "exported_test_accuracy": round(exported, 6),
             "layers": [layer.name for layer in inference_layers(model)],
             "files": [
                 {"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": sha256_of(path)}
@@ -364,7 +369,7 @@ def publish(
     samples += [int(np.flatnonzero(labels == digit)[0]) for digit in range(10) if (labels == digit).any()]
     document = {
         "generatedBy": GENERATOR,
-        "sure_probability": SURE_PROBABILITY,
+        "sure_probability": inference.SURE_PROBABILITY,
         "models": entries,
         # test digits for the layer explorer (index into MNIST's test set): FEATURED, then one of each class
         "samples": [{"index": i, "label": int(labels[i]), "pixels": images[i].reshape(-1).tolist()} for i in samples],

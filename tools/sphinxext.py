@@ -180,7 +180,8 @@ def publish_networks(app, exception) -> None:
     names = ", ".join(name for name, *_ in entries) or "none (the model cache is empty)"
     print(f"published networks: {names} -> {Path(manifest).parent}")
     networks = {name: modelfile.load_model_file(path) for name, _, _, path, _ in entries}
-    web = webexport.publish(networks, profile.name, app.outdir, arrays[1])
+    accuracies = {name: accuracy for name, _, _, _, accuracy in entries}
+    web = webexport.publish(networks, profile.name, app.outdir, arrays[1], accuracies)
     print(f"networks for the browser -> {web.parent}")
 
 

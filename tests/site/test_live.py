@@ -41,6 +41,15 @@ def site():
         yield driver, base
 
 
+@pytest.fixture(scope="module")
+def networks() -> dict:
+    """The site's published Keras networks (the .keras files the browser ones were exported from), by name."""
+    from labsupport import modelfile, published
+
+    entries = published.read_manifest((HTML / "models" / "manifest.json").read_text())
+    return {e.name: modelfile.load_model_file(HTML / "models" / e.file) for e in entries if e.name in NETWORKS}
+
+
 def open_live(driver, base: str, page: str) -> None:
     """Open a live page and wait until its live part has started (runtime and networks loaded)."""
     driver.get(base + f"{page}.html")
@@ -76,27 +85,24 @@ def test_pages_without_a_live_part_load_no_runtime(site):
     assert not any(part in url for url in loaded for part in live), loaded
 
 
-def test_browser_probabilities_equal_keras_on_200_test_images(site):
+def test_browser_probabilities_equal_keras_on_200_test_images(site, networks):
     """Against Keras with the weights the browser has (1e-4), and with the float32 weights (1e-2)."""
-    from labsupport import data, modelfile, published, webexport
-    from labsupport.models import spec
+    from labsupport import data, inference, webexport
 
     driver, base = site
     open_live(driver, base, OWN_DIGIT)
     x, _ = data.load_mnist()[1]
     x = x[:200]
-    files = {e.name: e.file for e in published.read_manifest((HTML / "models" / "manifest.json").read_text())}
     for entry in web_manifest()["models"]:
         name = entry["name"]
         in_browser = np.array(driver.execute_async_script(
             "const [name, digits, done] = arguments; LabLive.predict(name, digits, 200).then(done);",
             name, x.reshape(-1).tolist(),
         ))
-        model = modelfile.load_model_file(HTML / "models" / files[name])
-        inputs = data.model_inputs(x, spec(name).inputs)
+        model = networks[name]
         encodings = webexport.encodings_of(HTML / "models" / "web" / name / webexport.MODEL_JSON)
-        same_weights = webexport.dequantized(model, encodings).predict(inputs, verbose=0)
-        keras_float = model.predict(inputs, verbose=0)
+        same_weights = inference.predict({name: webexport.dequantized(model, encodings)}, x)[name]
+        keras_float = inference.predict({name: model}, x)[name]
         print(f"{name}: max |browser - Keras| {np.abs(in_browser - same_weights).max():.2e} (same weights), "
               f"{np.abs(in_browser - keras_float).max():.2e} (float32 weights); "
               f"kernels in 8 bits: {sorted(k for k, v in encodings.items() if v == 'uint8')}")
@@ -124,14 +130,12 @@ def open_in_page(driver, data: bytes, name: str) -> dict:
     )
 
 
-def test_javascript_pipeline_matches_python_on_synthetic_photos(site):
+def test_javascript_pipeline_matches_python_on_synthetic_photos(site, networks):
     """Sample photos and a set of synthetic test photos: the same 28x28 digit (MAD <= 0.02), the same prediction."""
-    from labsupport import digits, inference, modelfile, published, synthetic
+    from labsupport import digits, inference, synthetic
 
     driver, base = site
     open_live(driver, base, OWN_DIGIT)
-    files = {e.name: e.file for e in published.read_manifest((HTML / "models" / "manifest.json").read_text())}
-    networks = {name: modelfile.load_model_file(HTML / "models" / files[name]) for name in NETWORKS}
     photos = [(name, image) for name, _, image in synthetic.sample_photos()]
     photos += [(f"hard {i} ({label})", image) for i, (label, image) in enumerate(synthetic.make_hard_set(1))]
     worst = 0.0
@@ -367,17 +371,15 @@ def test_the_layer_explorer_opens_on_the_chapters_test_image(site):
 
 
 @pytest.mark.skipif(not os.environ.get("REAL_DIGITS_PATH"), reason="set REAL_DIGITS_PATH to a folder of real photos")
-def test_real_photos_give_pythons_digits_and_verdicts_in_the_page(site):
+def test_real_photos_give_pythons_digits_and_verdicts_in_the_page(site, networks):
     """Photos of real handwriting, decoded by the browser: the same 28x28 digit and verdict as in Python."""
     from pathlib import Path
 
-    from labsupport import digits, inference, modelfile, published
+    from labsupport import digits, inference
     from labsupport.handwriting import labelled_files
 
     driver, base = site
     open_live(driver, base, OWN_DIGIT)
-    files = {e.name: e.file for e in published.read_manifest((HTML / "models" / "manifest.json").read_text())}
-    networks = {name: modelfile.load_model_file(HTML / "models" / files[name]) for name in NETWORKS}
     compared, undecodable, worst = 0, [], 0.0
     for path, _ in labelled_files(Path(os.environ["REAL_DIGITS_PATH"])):
         data = path.read_bytes()

@@ -33,19 +33,21 @@ def test_missing_empty_and_garbage_files(tmp_path):
         modelfile.load_model_file(junk)
 
 
-def test_safe_mode_refuses_lambda_layers(tmp_path):
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 2)])
+@pytest.fixture
+def lambda_file(tmp_path):
+    """A model file with a Lambda layer (doubles its input): arbitrary Python code when loaded."""
     path = tmp_path / "lambda.keras"
-    model.save(path)
+    keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 2)]).save(path)
+    return path
+
+
+def test_safe_mode_refuses_lambda_layers(lambda_file):
     with pytest.raises(modelfile.ModelFileError, match="refused in safe mode"):
-        modelfile.load_model_file(path)
+        modelfile.load_model_file(lambda_file)
 
 
-def test_safe_mode_can_be_turned_off_for_own_files(tmp_path):
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 2)])
-    path = tmp_path / "lambda.keras"
-    model.save(path)
-    loaded = modelfile.load_model_file(path, safe_mode=False)
+def test_safe_mode_can_be_turned_off_for_own_files(lambda_file):
+    loaded = modelfile.load_model_file(lambda_file, safe_mode=False)
     np.testing.assert_allclose(np.asarray(loaded(np.ones((1, 2), np.float32))), [[2.0, 2.0]])
 
 

@@ -152,3 +152,16 @@ def test_tensorflow_js_computes_what_keras_computes_with_the_exported_weights(tm
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=120, check=True)
     in_js = np.array(json.loads(out.stdout.strip().splitlines()[-1])).reshape(len(digits), 10)
     np.testing.assert_allclose(in_js, expected, atol=1e-5)
+
+
+def test_the_texts_state_the_settings_the_export_uses():
+    """The chapters and the README quote TOLERANCE and FEATURED: they must not drift from the code."""
+    import re
+
+    tolerance = f"more than {webexport.TOLERANCE:g}"
+    for path in (ROOT / "book" / "06_your_digit.md", ROOT / "README.md"):
+        assert tolerance in " ".join(path.read_text().split()), path.name
+    chapter = (ROOT / "book" / "03_cnn.md").read_text()
+    followed = int(re.search(r"^index = (\d+)", chapter, re.M).group(1))
+    assert webexport.FEATURED[0] == followed
+    assert f'data-index="{followed}"' in chapter and f"starts with {followed}" in chapter

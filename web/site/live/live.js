@@ -510,7 +510,6 @@
       if (final) announce.textContent = verdictLine.textContent;
       api.last = { name, final, digit: Array.from(result.digit), probabilities: Object.fromEntries(Object.entries(probabilities).map(([k, p]) => [k, Array.from(p)])), verdict: v };
       if (api.firstPredictionAt === null) api.firstPredictionAt = performance.now();
-      root.dispatchEvent(new CustomEvent("live-prediction", { detail: api.last }));
       return api.last;
     }
 
@@ -629,7 +628,6 @@
       layersBox.append(layerBlock("input", "28x28x1", [input]));
       model.layers.forEach((layer, i) => layersBox.append(renderLayer(layer, values[i])));
       api.explored = { title, layers: model.layers.map((l) => l.name) };
-      root.dispatchEvent(new CustomEvent("live-layers", { detail: api.explored }));
     }
 
     function layerBlock(name, shape, children, wide) {
@@ -684,14 +682,6 @@
     async predict(name, digits, count) {
       const app = await load(() => {});
       return predict(app, name, Uint8Array.from(digits), count).map((p) => Array.from(p));
-    },
-    /** The JavaScript pipeline on RGBA pixels: the 28x28 digit, or the error message. */
-    preprocess(width, height, rgba) {
-      try {
-        return { digit: Array.from(LabDigits.preprocess({ width, height, data: Uint8ClampedArray.from(rgba) }).digit), error: null };
-      } catch (error) {
-        return { digit: null, error: error.message };
-      }
     },
   };
   window.LabLive = api;
