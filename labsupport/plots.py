@@ -188,7 +188,7 @@ def probabilities(probs: np.ndarray, title: str = "", ax=None) -> CourseFigure:
     best = int(probs.argmax())
     colors = ["#4c8bf5" if d != best else "#e8710a" for d in DIGITS]
     ax.bar(DIGITS, probs, color=colors)
-    ax.set(xticks=DIGITS, ylim=(0, 1), xlabel="class", ylabel="probability")
+    ax.set(xticks=DIGITS, ylim=(0, 1), xlabel="class (digit)", ylabel="probability")
     ax.set_title(title or f"prediction: {best} ({probs[best]:.0%})", fontsize=10)
     if isinstance(fig, CourseFigure):
         fig.alt = f"Bar chart of the ten class probabilities{' (' + title + ')' if title else ''}: most likely {best} ({probs[best]:.0%})"
@@ -375,7 +375,8 @@ def layer_output(name: str, output: np.ndarray, max_maps: int = 64) -> CourseFig
         else:
             ax.imshow(output[np.newaxis, :], aspect="auto", cmap="viridis")
             ax.set_yticks([])
-        ax.set(xlabel="unit", title=f"{name}: {output.size} values")
+        xlabel = "class (digit)" if output.size == 10 else "unit"  # logits, softmax: one value per digit
+        ax.set(xlabel=xlabel, title=f"{name}: {output.size} values")
         return fig
     raise ValueError(f"cannot draw a layer output of shape {output.shape}")
 
@@ -607,3 +608,47 @@ def accuracy_table(
          for p, kind, n, acc in rows],
         caption,
     )
+
+
+def confusion_matrix(matrix: np.ndarray, title: str = "") -> CourseFigure:
+    """Heatmap of a confusion matrix (seaborn), coloured by the errors.
+
+    The diagonal (the correct answers) is left white with its counts in
+    grey, so that the colour scale shows the off-diagonal cells, the errors:
+    row = true class, column = the class the network said.
+
+    Parameters
+    ----------
+    matrix : ndarray of int, shape (10, 10)
+        From :func:`labsupport.inference.confusion_matrix`.
+    title : str
+
+    Returns
+    -------
+    CourseFigure
+    """
+    import seaborn as sns  # only this figure needs it
+
+    matrix = np.asarray(matrix)
+    n = len(matrix)
+    errors = matrix * (1 - np.eye(n, dtype=matrix.dtype))
+    fig = CourseFigure(figsize=(6.4, 5.2))
+    ax = fig.add_subplot()
+    sns.heatmap(
+        errors, mask=np.eye(n, dtype=bool), annot=True, fmt="d", cmap="Reds", vmin=0,
+        vmax=max(int(errors.max()), 1), linewidths=0.5, linecolor="#dddddd", square=True,
+        cbar_kws={"label": "images (errors only)"}, ax=ax,
+    )
+    for k in range(n):
+        ax.text(k + 0.5, k + 0.5, str(int(matrix[k, k])), ha="center", va="center", fontsize=7, color="#777777")
+    ax.set(xlabel="predicted class (digit)", ylabel="true class (digit)", title=title or "Confusion matrix")
+    ax.tick_params(axis="y", rotation=0)
+    order = np.argsort(errors, axis=None)[::-1][:3]
+    top = [(int(i // n), int(i % n)) for i in order if errors.flat[i] > 0]
+    confusions = ", ".join(f"{t} taken for {p} {int(errors[t, p])} times" for t, p in top)
+    fig.alt = (
+        f"Heatmap of the confusion matrix{' (' + title + ')' if title else ''}: true class in rows, predicted "
+        f"class in columns; {int(errors.sum())} of {int(matrix.sum())} images wrong"
+        + (f"; most frequent confusions: {confusions}" if confusions else "")
+    )
+    return fig
