@@ -16,7 +16,7 @@ import numpy as np
 
 from . import data, models, performance
 from .data import Splits
-from .profile import Profile, seed_everything
+from .profile import SEED, Profile, seed_everything
 
 #: Learning rate of the original course, for every model.
 LEARNING_RATE = 0.005
@@ -173,7 +173,7 @@ def fit_profile(
 
 
 def train_named(
-    name: str, profile: Profile, arrays: data.Arrays | None = None
+    name: str, profile: Profile, arrays: data.Arrays | None = None, seed: int = SEED
 ) -> tuple[keras.Model, dict[str, list[float]]]:
     """Train a registered model with the course's recipe (no caching).
 
@@ -188,6 +188,10 @@ def train_named(
     profile : Profile
     arrays : Mnist, optional
         Loaded with :func:`labsupport.data.load_mnist` when not given.
+    seed : int
+        Seeds the weights, the shuffling and the augmentation (default: the
+        book's :data:`labsupport.profile.SEED`); the train/validation split
+        stays the book's, so other seeds measure training noise alone.
 
     Returns
     -------
@@ -197,7 +201,7 @@ def train_named(
         As from :func:`fit`.
     """
     spec = models.spec(name)
-    seed_everything()
+    seed_everything(seed)
     arrays = arrays if arrays is not None else data.load_mnist()
     splits = data.make_splits(arrays, spec.inputs, profile)
     model = compile_classifier(spec.new())
