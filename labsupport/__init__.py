@@ -12,7 +12,8 @@ train        the one training recipe: compile, fit with early stopping
 cache        the model cache shared by chapters
 published    the site's trained networks: exported by the build, fetched by Colab
 webexport    the networks in TensorFlow.js's format, for the live pages
-inference    trained networks on images: probabilities and accuracy
+inference    trained networks on images: probabilities, accuracy, confusion matrix
+anatomy      a network layer by layer: output size, receptive field, parameters, FLOPs
 modelfile    loading a saved model file safely, with clear errors
 activations  every layer's output for one image
 plots        the course's figures

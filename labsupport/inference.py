@@ -229,3 +229,166 @@ def verdict(probabilities: Mapping[str, np.ndarray] | np.ndarray, threshold: flo
     if mean[first] < threshold:
         reasons.append(f"the top probability is below {threshold:.0%}")
     return Verdict(first, float(mean[first]), second, float(mean[second]), not reasons, " and ".join(reasons))
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """Count how often each true class was given each predicted class.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of int, shape (n,)
+        True and predicted classes, in ``0 .. n_classes - 1``.
+    n_classes : int
+
+    Returns
+    -------
+    ndarray of int, shape (n_classes, n_classes)
+        Row: the true class; column: the predicted class. The diagonal holds
+        the correct answers, each row sums to the images of that class.
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in length or hold a class outside the range.
+    """
+    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred differ in length: {len(y_true)} and {len(y_pred)}")
+    for y in (y_true, y_pred):
+        if y.size and (y.min() < 0 or y.max() >= n_classes):
+            raise ValueError(f"classes must lie in 0..{n_classes - 1}")
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
+    return matrix
+
+
+@dataclass(frozen=True)
+class ClassErrors:
+    """How one true class fared, from a confusion matrix.
+
+    Attributes
+    ----------
+    label : int
+    images : int
+        Images of this class.
+    wrong : int
+        Of them, classified as another class.
+    mistaken_for : int or None
+        The wrong class given most often (the smaller one on a tie); ``None``
+        without errors.
+    mistaken_count : int
+        How often that happened.
+    """
+
+    label: int
+    images: int
+    wrong: int
+    mistaken_for: int | None
+    mistaken_count: int
+
+    @property
+    def error_rate(self) -> float:
+        """``wrong / images`` (0 for a class without images)."""
+        return self.wrong / self.images if self.images else 0.0
+
+
+def per_class_errors(matrix: np.ndarray) -> list[ClassErrors]:
+    """The errors of each true class of a confusion matrix (:func:`confusion_matrix`), in class order."""
+    matrix = np.asarray(matrix)
+    rows = []
+    for label, row in enumerate(matrix):
+        others = row.copy()
+        others[label] = 0
+        wrong = int(others.sum())
+        worst = int(others.argmax())
+        rows.append(ClassErrors(label, int(row.sum()), wrong, worst if wrong else None, int(others[worst])))
+    return rows
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two accuracies compared with the spread that the random seed alone causes.
+
+    Attributes
+    ----------
+    difference : float
+        First accuracy minus second, in percentage points.
+    spread : float
+        Seed-to-seed spread of test accuracy (highest minus lowest over
+        seeds), in percentage points.
+    """
+
+    difference: float
+    spread: float
+
+    @property
+    def beyond_spread(self) -> bool:
+        """Whether the difference is larger than the spread (in size)."""
+        return abs(self.difference) > self.spread
+
+    def __str__(self) -> str:
+        relation = "bigger than" if self.beyond_spread else "within"
+        return f"{abs(self.difference):.2f} points, {relation} the seed-to-seed spread of {self.spread:.2f} points"
+
+
+def compare_with_spread(first: float, second: float, spread: float) -> Comparison:
+    """Is the gap between two accuracies bigger than what changing the seed alone does?
+
+    Training the same network with another random seed (other starting
+    weights, another shuffling) changes its test accuracy a little; a gap
+    between two networks that is no bigger than that spread says nothing
+    about which network is better.
+
+    Parameters
+    ----------
+    first, second : float
+        Accuracies in [0, 1] (as from :func:`accuracy`).
+    spread : float
+        Highest minus lowest test accuracy over several seeds, in percentage
+        points (as in :data:`labsupport.train.LR_SCHEDULE_MEASUREMENT`).
+
+    Returns
+    -------
+    Comparison
+    """
+    if spread < 0:
+        raise ValueError(f"spread must not be negative, got {spread}")
+    return Comparison(100 * (first - second), float(spread))
+
+
+def predict_batch_statistics(model: keras.Model, x: np.ndarray, batch_size: int = 128) -> np.ndarray:
+    """Class probabilities with batch normalization as in training, everything else as in prediction.
+
+    Every ``BatchNormalization`` layer normalizes with the mean and variance
+    of the batch it is given (``training=True``) instead of its moving
+    averages; dropout and augmentation stay off. The model is left as it
+    was: training mode would update the moving averages, so they are put
+    back afterwards.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A chain of layers (e.g. a ``keras.Sequential``), each feeding the next.
+    x : ndarray
+        Inputs in the model's format.
+    batch_size : int
+        About this many images per batch, whose statistics are used (the
+        training batch size gives what training saw); the batches are made
+        equal in size, so the last one is not a handful of images.
+
+    Returns
+    -------
+    ndarray, shape (n, 10)
+    """
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    saved = [(v, np.array(v)) for layer in norms for v in layer.non_trainable_variables]
+    parts = []
+    try:
+        for out in np.array_split(x, max(1, round(len(x) / batch_size))):  # no tiny last batch
+            for layer in model.layers:
+                out = layer(out, training=isinstance(layer, keras.layers.BatchNormalization))
+            parts.append(np.asarray(out))
+    finally:
+        for variable, value in saved:
+            variable.assign(value)
+    return np.concatenate(parts)

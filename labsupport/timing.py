@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from . import performance
+from . import anatomy, performance
 from .hardware import available_devices
 
 
@@ -163,18 +163,10 @@ def forward_flops(model: keras.Model) -> int:
     """Floating-point operations of one forward pass for one image (multiply-adds count 2).
 
     Counts the convolutions and dense layers, which do nearly all the work;
-    normalization, activations and pooling are left out.
+    normalization, activations and pooling are left out. Layer by layer:
+    :func:`labsupport.anatomy.layer_table`.
     """
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
-            kh, kw = layer.kernel_size
-            c_in = layer.input.shape[-1]
-            total += 2 * h * w * kh * kw * c_in * c_out
-        elif isinstance(layer, keras.layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
-    return int(total)
+    return anatomy.forward_flops(model)
 
 
 def training_flops_per_image(model: keras.Model) -> int:

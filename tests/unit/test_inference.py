@@ -138,3 +138,77 @@ def test_predict_in_batches_agrees_with_keras_predict():
         assert batched[name].shape == (7, 10)
         np.testing.assert_allclose(batched[name], nets[name].predict(x, verbose=0), atol=1e-5)
     assert inference.predict(nets, d[0])["cnn"].shape == (1, 10)
+
+
+def test_confusion_matrix_counts_true_rows_and_predicted_columns():
+    y_true = np.array([0, 0, 1, 2, 2, 2])
+    y_pred = np.array([0, 1, 1, 2, 0, 0])
+    m = inference.confusion_matrix(y_true, y_pred, n_classes=3)
+    assert m.tolist() == [[1, 1, 0], [0, 1, 0], [2, 0, 1]]
+    assert m.sum() == len(y_true) and np.trace(m) == np.sum(y_true == y_pred)
+    assert inference.confusion_matrix(y_true, y_pred).shape == (10, 10)
+    assert inference.confusion_matrix([], []).sum() == 0
+    with pytest.raises(ValueError, match="differ in length"):
+        inference.confusion_matrix([0, 1], [0])
+    with pytest.raises(ValueError, match="0..2"):
+        inference.confusion_matrix([0, 3], [0, 1], n_classes=3)
+
+
+def test_per_class_errors_name_the_most_frequent_confusion():
+    m = np.array([[5, 0, 0], [1, 3, 2], [0, 4, 4]])
+    rows = inference.per_class_errors(m)
+    assert [(r.label, r.images, r.wrong, r.mistaken_for, r.mistaken_count) for r in rows] == [
+        (0, 5, 0, None, 0), (1, 6, 3, 2, 2), (2, 8, 4, 1, 4)]
+    assert rows[1].error_rate == 0.5 and rows[0].error_rate == 0.0
+    tie = inference.per_class_errors(np.array([[1, 2, 2], [0, 0, 0], [0, 0, 0]]))
+    assert tie[0].mistaken_for == 1 and tie[1].error_rate == 0.0  # smaller class on a tie; no images
+
+
+def test_a_gap_within_the_seed_spread_is_noise():
+    # chapter 5's example: 0.43 points between two CNNs, seeds alone moved the dense net by 0.6
+    within = inference.compare_with_spread(0.9843, 0.9800, spread=0.6)
+    assert within.difference == pytest.approx(0.43) and not within.beyond_spread
+    assert str(within) == "0.43 points, within the seed-to-seed spread of 0.60 points"
+    bigger = inference.compare_with_spread(0.97, 0.99, spread=0.6)
+    assert bigger.difference == pytest.approx(-2.0) and bigger.beyond_spread
+    assert str(bigger).startswith("2.00 points, bigger than")
+    with pytest.raises(ValueError, match="negative"):
+        inference.compare_with_spread(0.9, 0.8, spread=-1)
+
+
+def bn_dropout_model() -> keras.Model:
+    # plain standardization (no learned scale or shift), then a dropout that would zero most values
+    return keras.Sequential([
+        keras.Input((3,)),
+        keras.layers.BatchNormalization(center=False, scale=False, epsilon=1e-6, momentum=0.5),
+        keras.layers.Dropout(0.9),
+    ])
+
+
+def test_batch_statistics_standardize_each_batch_with_dropout_off():
+    model = bn_dropout_model()
+    x = np.random.default_rng(0).normal(5.0, 3.0, (40, 3)).astype("float32")
+    out = inference.predict_batch_statistics(model, x, batch_size=20)  # two batches of 20
+    assert out.shape == x.shape
+    for half in (out[:20], out[20:]):  # each batch standardized by its own mean and variance
+        np.testing.assert_allclose(half.mean(axis=0), 0, atol=1e-4)
+        np.testing.assert_allclose(half.std(axis=0), 1, atol=1e-3)
+    assert np.count_nonzero(out) == out.size  # dropout did not act
+    # in prediction mode the moving averages (still mean 0, variance 1) leave x nearly as it is
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), x, rtol=1e-5)
+
+
+def test_batch_statistics_leave_the_moving_averages_alone():
+    model = bn_dropout_model()
+    bn = model.layers[0]
+    before = [np.array(v) for v in bn.non_trainable_variables]
+    inference.predict_batch_statistics(model, np.full((8, 3), 7.0, "float32"), batch_size=4)
+    for old, new in zip(before, bn.non_trainable_variables):
+        np.testing.assert_array_equal(old, np.array(new))
+
+
+def test_batch_statistics_split_into_batches_of_about_the_size_asked():
+    model = bn_dropout_model()
+    x = np.random.default_rng(1).normal(size=(130, 3)).astype("float32")
+    out = inference.predict_batch_statistics(model, x, batch_size=128)  # one batch of 130, not 128 + 2
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-4)

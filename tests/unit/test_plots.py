@@ -190,3 +190,20 @@ def test_shift_curves_one_line_per_network():
     assert "dense from 0.900 to 0.400" in fig.alt_text()
     with pytest.raises(ValueError, match="3 shifts"):
         plots.shift_curves([0, 1, 2], {"dense": [0.9]})
+
+
+def test_confusion_matrix_heatmap_colours_the_errors_and_says_the_worst():
+    y_true = np.repeat(np.arange(10), 20)
+    y_pred = y_true.copy()
+    y_pred[:5] = 6        # five 0s taken for 6
+    y_pred[100:102] = 9   # two 5s taken for 9
+    matrix = inference.confusion_matrix(y_true, y_pred)
+    fig = plots.confusion_matrix(matrix, title="CNN")
+    assert isinstance(fig, plots.CourseFigure)
+    ax = fig.axes[0]
+    assert ax.get_title() == "CNN" and ax.get_ylabel() == "true class (digit)"
+    texts = [t.get_text() for t in ax.texts]
+    assert "5" in texts and "2" in texts and "15" in texts and "20" in texts  # errors and correct counts
+    alt = fig.alt_text()
+    assert "7 of 200 images wrong" in alt and "0 taken for 6 5 times, 5 taken for 9 2 times" in alt
+    assert "confusions" not in plots.confusion_matrix(inference.confusion_matrix(y_true, y_true)).alt_text()
