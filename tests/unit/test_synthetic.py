@@ -83,3 +83,46 @@ def test_breaks_and_fading_take_ink_away():
     faded = ink_pixels(synthetic.render_photo(1, np.random.default_rng(2), size=160, fade=0.9, **style),
                        style["paper"]).sum()
     assert broken < 0.9 * plain and faded < 0.9 * plain, (plain, broken, faded)
+
+
+def ink_box(photo: Image.Image, smallest: int = 40) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the dark ink, leaving out specks of dirt (blobs under ``smallest`` pixels)."""
+    from scipy import ndimage
+
+    ink = np.asarray(photo.convert("L"), dtype=float) < 140
+    labels, n = ndimage.label(ink)
+    sizes = ndimage.sum(ink, labels, index=np.arange(1, n + 1))
+    digit = np.isin(labels, 1 + np.flatnonzero(sizes >= smallest))
+    rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+    return rows[0], rows[-1], cols[0], cols[-1]
+
+
+def test_digits_stay_inside_the_frame():
+    """Over many seeds, offsets and sizes, no part of the digit is pushed out of the photo (issue 18, item 6)."""
+    size, margin = 200, 0.02 * 200
+    plain = dict(paper=(250, 250, 250), ink=(0, 0, 0), light=0.0, dark_paper=False, ruled=False, blur=0.3,
+                 quality=95)
+    cases = [dict() for _ in range(60)]  # the random offsets and sizes of make_set
+    cases += [dict(offset=(dx, dy), digit_size=0.65) for dx in (-0.45, 0.45) for dy in (-0.45, 0.45)]
+    cases += [dict(offset=(0.3, -0.3), digit_size=1.2, pen=0.09)]  # too large: shrunk to fit
+    cases += [dict(variant=True, offset=(0.25, -0.25), digit_size=0.6)]
+    for seed, extra in enumerate(cases):
+        label = seed % 10 if "variant" not in extra else 7
+        photo = synthetic.render_photo(label, np.random.default_rng(seed), size=size, **plain, **extra)
+        top, bottom, left, right = ink_box(photo)
+        assert min(top, left) >= margin and max(bottom, right) <= size - 1 - margin, (seed, label, extra)
+        assert max(bottom - top, right - left) > 0.2 * size, (seed, label, extra)  # the digit was found
+
+
+def test_place_in_frame_moves_the_digit_back_in_and_keeps_one_that_fits():
+    strokes = synthetic.digit_strokes(7, np.random.default_rng(0))
+    size, m = 300.0, synthetic.FRAME_MARGIN
+    (x, y), h = synthetic.place_in_frame(strokes, (150.0, 150.0), 120.0, 0.05, size)
+    assert (x, y, h) == (150.0, 150.0, 120.0)  # in the middle: left alone
+    (x, y), h = synthetic.place_in_frame(strokes, (10.0, 290.0), 180.0, 0.05, size)
+    points = np.vstack(strokes)
+    assert h == 180.0
+    assert x + (points[:, 0].min() - 0.5) * h >= m * size and y + (points[:, 1].max() - 0.5) * h <= (1 - m) * size
+    _, h = synthetic.place_in_frame(strokes, (150.0, 150.0), 600.0, 0.05, size)  # too large: shrunk
+    extent = (points.max(axis=0) - points.min(axis=0)).max() + 0.05
+    assert h < 600.0 and extent * h <= (1 - 2 * m) * size
