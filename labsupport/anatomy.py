@@ -31,13 +31,18 @@ _WINDOWED = {
     keras.layers.AveragePooling2D: "pool_size",
 }
 
-#: Layers after which every unit sees the whole input.
+#: Layers after which every unit sees the whole input (a Dense layer only on flat inputs).
 _GLOBAL = (
     keras.layers.Flatten,
-    keras.layers.Dense,
     keras.layers.GlobalAveragePooling2D,
     keras.layers.GlobalMaxPooling2D,
 )
+
+
+def _sees_everything(layer: keras.layers.Layer) -> bool:
+    if isinstance(layer, keras.layers.Dense):
+        return len(layer.input.shape) == 2  # on feature maps, a Dense acts at each position (a 1x1 window)
+    return isinstance(layer, _GLOBAL)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,20 @@ def _window(layer: keras.layers.Layer) -> tuple[tuple[int, int], tuple[int, int]
     return None
 
 
+def _spatial(layer: keras.layers.Layer) -> tuple[int, int, int]:
+    """Height, width and channels of a 2-D layer's output, whatever its data format."""
+    if getattr(layer, "data_format", "channels_last") == "channels_first":
+        _, c, h, w = layer.output.shape
+    else:
+        _, h, w, c = layer.output.shape
+    return h, w, c
+
+
+def _channels_in(layer: keras.layers.Layer) -> int:
+    first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    return layer.input.shape[1] if first else layer.input.shape[-1]
+
+
 def layer_flops(layer: keras.layers.Layer) -> int:
     """FLOPs of one forward pass of a built layer for one sample (multiply-adds count 2).
 
@@ -105,14 +124,13 @@ def layer_flops(layer: keras.layers.Layer) -> int:
     int
     """
     if isinstance(layer, keras.layers.DepthwiseConv2D):
-        _, h, w, c_out = layer.output.shape
+        h, w, c_out = _spatial(layer)
         kh, kw = _pair(layer.kernel_size)
         return int(2 * h * w * kh * kw * c_out)
     if isinstance(layer, keras.layers.Conv2D):
-        _, h, w, c_out = layer.output.shape
+        h, w, c_out = _spatial(layer)
         kh, kw = _pair(layer.kernel_size)
-        c_in = layer.input.shape[-1]
-        return int(2 * h * w * kh * kw * (c_in // layer.groups) * c_out)
+        return int(2 * h * w * kh * kw * (_channels_in(layer) // layer.groups) * c_out)
     if isinstance(layer, keras.layers.Dense):
         positions = math.prod(layer.input.shape[1:-1])  # a Dense on feature maps acts at each position
         return int(2 * positions * layer.input.shape[-1] * layer.units)
@@ -146,7 +164,7 @@ def layer_table(model: keras.Model) -> list[LayerInfo]:
         window = _window(layer)
         if window is None and (hasattr(layer, "kernel_size") or hasattr(layer, "pool_size")):
             raise ValueError(f"cannot follow the receptive field through {layer.name} ({type(layer).__name__})")
-        if isinstance(layer, _GLOBAL):
+        if _sees_everything(layer):
             field = jump = None
         elif window is not None and field is not None:
             (kh, kw), (sh, sw) = window

@@ -328,7 +328,7 @@ class Comparison:
 
     def __str__(self) -> str:
         relation = "bigger than" if self.beyond_spread else "within"
-        return f"{abs(self.difference):.2f} points, {relation} the seed-to-seed spread of {self.spread:.2f} points"
+        return f"{self.difference:+.2f} points, {relation} the seed-to-seed spread of {self.spread:.2f} points"
 
 
 def compare_with_spread(first: float, second: float, spread: float) -> Comparison:

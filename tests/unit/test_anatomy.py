@@ -67,8 +67,16 @@ def test_flops_of_grouped_depthwise_and_per_position_dense_layers():
         layers.DepthwiseConv2D(3, name="depthwise"),     # one 3x3 filter per channel
         layers.Dense(5, name="per_position"),            # acts on each of the 4x4 positions
     ])
-    flops = {r.name: r.flops for r in anatomy.layer_table(model)}
+    rows = anatomy.layer_table(model)
+    flops = {r.name: r.flops for r in rows}
     assert flops == {"grouped": 2 * 6 * 6 * 9 * 2 * 6, "depthwise": 2 * 4 * 4 * 9 * 6, "per_position": 2 * 16 * 6 * 5}
+    assert [r.receptive_field for r in rows] == [(3, 3), (5, 5), (5, 5)]  # the per-position Dense is a 1x1 window
+
+
+def test_channels_first_convolutions_count_the_same_flops():
+    last = keras.Sequential([keras.Input((10, 10, 3)), layers.Conv2D(4, 3, name="c")])
+    first = keras.Sequential([keras.Input((3, 10, 10)), layers.Conv2D(4, 3, data_format="channels_first", name="c")])
+    assert anatomy.forward_flops(first) == anatomy.forward_flops(last) == 2 * 8 * 8 * 9 * 3 * 4
 
 
 def test_an_unknown_sliding_window_is_refused():

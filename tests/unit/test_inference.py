@@ -168,10 +168,10 @@ def test_a_gap_within_the_seed_spread_is_noise():
     # chapter 5's example: 0.43 points between two CNNs, seeds alone moved the dense net by 0.6
     within = inference.compare_with_spread(0.9843, 0.9800, spread=0.6)
     assert within.difference == pytest.approx(0.43) and not within.beyond_spread
-    assert str(within) == "0.43 points, within the seed-to-seed spread of 0.60 points"
+    assert str(within) == "+0.43 points, within the seed-to-seed spread of 0.60 points"
     bigger = inference.compare_with_spread(0.97, 0.99, spread=0.6)
     assert bigger.difference == pytest.approx(-2.0) and bigger.beyond_spread
-    assert str(bigger).startswith("2.00 points, bigger than")
+    assert str(bigger).startswith("-2.00 points, bigger than")
     with pytest.raises(ValueError, match="negative"):
         inference.compare_with_spread(0.9, 0.8, spread=-1)
 
