@@ -1,10 +1,25 @@
-"""Measuring training speed on the CPU and on a GPU."""
+"""Measuring training speed on the CPU and on a GPU.
+
+How a speed is measured
+-----------------------
+On the 2-core machines this course is built on, consecutive epochs of the same
+model on the same images take either about 2.5 s or twice that, in spells
+that come and go (the machine is shared, and TensorFlow splits each operation
+over both cores, so an operation waits for the slower half when another
+process holds one core). A median of three epochs can land on the slow mode.
+So :func:`time_training` cuts its timed epochs into many short *samples* of a
+few training steps each and reports a stated statistic of them,
+:data:`QUANTILE` (the 25th percentile): the speed the machine gives when
+nothing else competes for it, which a slow spell cannot decide unless it
+covers three quarters of the run. Every sample is kept, so the spread can be
+printed next to the figure.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -12,6 +27,12 @@ import numpy as np
 
 from . import anatomy, performance
 from .hardware import available_devices
+
+#: The statistic :func:`time_training` reports: this quantile of its samples' seconds.
+QUANTILE = 0.25
+
+#: Two speeds "agree" when they differ by at most this fraction of the second (see :func:`agreement`).
+AGREEMENT = 0.20
 
 
 @dataclass(frozen=True)
@@ -23,22 +44,34 @@ class Timing:
     device : str
         ``"CPU"`` or ``"GPU"``.
     images : int
-        Images trained on in the timed part (warm-up excluded).
+        Images trained on in one timed sample (warm-up excluded).
     seconds : float
-        Wall time of the timed part.
+        Wall time of one sample: the :attr:`quantile` of :attr:`samples`
+        (or the one measurement when there are no samples).
     precision : str
         Keras dtype policy the model was built under (``"float32"`` or
         ``"mixed_float16"``).
+    samples : tuple of float
+        Wall time of every timed sample of ``images`` images, in the order taken.
+    quantile : float or None
+        Which quantile of ``samples`` ``seconds`` is; None for a single measurement.
     """
 
     device: str
     images: int
     seconds: float
     precision: str = "float32"
+    samples: tuple[float, ...] = ()
+    quantile: float | None = None
 
     @property
     def images_per_second(self) -> float:
         return self.images / self.seconds
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """Fastest and slowest sample, in seconds (``seconds`` twice without samples)."""
+        return (min(self.samples), max(self.samples)) if self.samples else (self.seconds, self.seconds)
 
 
 @contextlib.contextmanager
@@ -69,6 +102,57 @@ def on_device(device: str) -> Iterator[None]:
         yield
 
 
+class StepClock(keras.callbacks.Callback):
+    """Record when each training epoch starts and each of its steps ends.
+
+    At every ``sync_every``-th step the step's loss is fetched, which waits
+    for the device, so that sample boundaries are true wall times on a GPU
+    too (which otherwise runs behind Python).
+
+    Attributes
+    ----------
+    ticks : list of list of float
+        Per epoch: the start time, then the end time of each step
+        (:func:`time.perf_counter`).
+    """
+
+    def __init__(self, sync_every: int = 1) -> None:
+        super().__init__()
+        self.sync_every = sync_every
+        self.ticks: list[list[float]] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.ticks.append([time.perf_counter()])
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.sync_every == 0 and logs and "loss" in logs:
+            keras.ops.convert_to_numpy(logs["loss"])
+        self.ticks[-1].append(time.perf_counter())
+
+
+def step_samples(ticks: Sequence[Sequence[float]], steps_per_sample: int, full_steps: int) -> list[float]:
+    """Cut each epoch's ticks (see :class:`StepClock`) into samples of ``steps_per_sample`` steps.
+
+    Only the first ``full_steps`` steps of an epoch count (the last batch may
+    be smaller than the others); a remainder shorter than a sample is left out.
+    The first sample of an epoch starts at the epoch's start, so it includes
+    starting the epoch, as training does.
+
+    Returns
+    -------
+    list of float
+        Seconds of each sample, epoch by epoch, in order.
+    """
+    if steps_per_sample < 1:
+        raise ValueError(f"steps_per_sample must be at least 1, got {steps_per_sample}")
+    samples = []
+    for epoch in ticks:
+        usable = min(full_steps, len(epoch) - 1)
+        for start in range(0, usable - steps_per_sample + 1, steps_per_sample):
+            samples.append(epoch[start + steps_per_sample] - epoch[start])
+    return samples
+
+
 def time_training(
     build: Callable[[], keras.Model],
     x: np.ndarray,
@@ -77,52 +161,114 @@ def time_training(
     batch_size: int = 128,
     warmup_batches: int = 3,
     precision: str | None = None,
-    repeats: int = 3,
+    epochs: int = 3,
+    steps_per_sample: int = 4,
+    quantile: float = QUANTILE,
 ) -> Timing:
-    """Time an epoch of training on ``x, y`` on one device: the median of ``repeats`` epochs.
+    """Time training on ``x, y`` on one device, in many short samples.
 
     The model is built and compiled on the device under the device's own
     best dtype policy (:func:`labsupport.performance.best_policy`: float32 on
     a CPU, mixed float16 on a tensor-core GPU), so neither device is timed in
     a precision that handicaps it. It is trained on a few batches first (the
     first steps include compiling the computation graph, which is not what we
-    want to measure), then for ``repeats`` timed epochs over all of ``x``,
-    whose median is reported (single epochs on a busy machine vary a lot).
-    The global policy is restored afterwards.
+    want to measure), then for ``epochs`` epochs over all of ``x`` in one
+    ``fit``, fed as the course trains (:func:`labsupport.performance.fit_inputs`).
+    Every ``steps_per_sample`` consecutive steps of those epochs are one
+    sample; the reported time is the ``quantile`` of the samples (see the
+    module's docstring for why not the median of whole epochs). The global
+    dtype policy is restored afterwards.
 
     Parameters
     ----------
     build : callable
         Returns a new, compiled model.
     x, y : ndarray
-        Training data for the timed epoch.
+        Training data of one timed epoch (at least ``steps_per_sample`` full batches).
     device : {"CPU", "GPU"}
     batch_size : int
     warmup_batches : int
     precision : str, optional
         A Keras dtype policy to use instead of the device's best.
-    repeats : int
+    epochs : int
         Timed epochs (at least 1).
+    steps_per_sample : int
+        Training steps in one sample.
+    quantile : float
+        The statistic reported, between 0 and 1 (0.5 is the median).
 
     Returns
     -------
     Timing
-        ``seconds`` is the median epoch.
+        ``images`` is ``steps_per_sample * batch_size``, ``seconds`` the
+        ``quantile`` of the samples, ``samples`` all of them.
     """
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if not 0.0 <= quantile <= 1.0:
+        raise ValueError(f"quantile must be between 0 and 1, got {quantile}")
+    full_steps = len(x) // batch_size
+    if full_steps < steps_per_sample:
+        raise ValueError(
+            f"{len(x)} images make {full_steps} full batches of {batch_size}, "
+            f"fewer than one sample of {steps_per_sample} steps"
+        )
     precision = precision or performance.best_policy(device)
+    clock = StepClock(sync_every=steps_per_sample)
     with on_device(device), performance.dtype_policy(precision):
         model = build()
         n_warm = min(len(x), warmup_batches * batch_size)
         model.fit(epochs=1, verbose=0, **performance.fit_inputs(x[:n_warm], y[:n_warm], batch_size))
-        inputs = performance.fit_inputs(x, y, batch_size)  # fed as the course trains
-        epochs = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model.fit(epochs=1, verbose=0, **inputs)
-            epochs.append(time.perf_counter() - start)
-    return Timing(device, len(x), float(np.median(epochs)), precision)
+        model.fit(epochs=epochs, verbose=0, callbacks=[clock], **performance.fit_inputs(x, y, batch_size))
+    samples = step_samples(clock.ticks, steps_per_sample, full_steps)
+    seconds = float(np.quantile(samples, quantile))
+    return Timing(device, steps_per_sample * batch_size, seconds, precision, tuple(samples), quantile)
+
+
+def logged_speed(history: Mapping, images: int, skip_first: bool = True) -> tuple[float, str] | None:
+    """Training speed in images per second from a training log (:func:`labsupport.train.fit`'s history).
+
+    The fastest epoch counts, the same choice as :data:`QUANTILE` makes for
+    :func:`time_training`: a slow spell of the machine cannot decide it. The
+    first epoch is left out when there are others (it includes compiling the
+    computation graph). The epoch's training time is used when the log has
+    it (``train_seconds``, validation excluded); an older log has only
+    ``seconds``, which include the validation pass and understate the speed.
+
+    Parameters
+    ----------
+    history : mapping
+        With ``train_seconds`` or ``seconds``: one wall time per epoch.
+    images : int
+        Training images per epoch.
+    skip_first : bool
+
+    Returns
+    -------
+    (float, str) or None
+        Images per second and which times were used (``"train_seconds"`` or
+        ``"seconds"``); None when the log has no epoch times.
+    """
+    for key in ("train_seconds", "seconds"):
+        seconds = list(history.get(key) or [])
+        if seconds:
+            if skip_first and len(seconds) > 1:
+                seconds = seconds[1:]
+            return images / min(seconds), key
+    return None
+
+
+def agreement(speed: float, reference: float, tolerance: float = AGREEMENT) -> tuple[bool, float]:
+    """Whether ``speed`` is within ``tolerance`` (a fraction) of ``reference``, and their relative difference.
+
+    Returns
+    -------
+    (bool, float)
+        ``abs(speed - reference) / reference <= tolerance``, and
+        ``(speed - reference) / reference``.
+    """
+    difference = (speed - reference) / reference
+    return abs(difference) <= tolerance, difference
 
 
 def relative_speeds(timings: list[Timing]) -> list[float]:
@@ -149,14 +295,39 @@ def speedups(timings: list[Timing]) -> dict[str, float]:
 
 
 def format_table(timings: list[Timing]) -> str:
-    """A small text table, one row per timing: device, precision, images, seconds, images/s, speedup."""
-    lines = [f"{'device':<7}{'precision':<15}{'images':>7}{'seconds':>9}{'images/s':>10}{'speedup':>9}"]
+    """A small text table, one row per timing, and a line saying what ``seconds`` is.
+
+    Columns: device, precision, images (per sample), seconds (the reported
+    statistic), images/s, speedup, and the spread of the samples (fastest
+    and slowest sample, in seconds, and how many there were).
+    """
+    lines = [
+        f"{'device':<7}{'precision':<15}{'images':>7}{'seconds':>9}{'images/s':>10}{'speedup':>9}"
+        f"   {'spread of samples (s)'}"
+    ]
     for t, ratio in zip(timings, relative_speeds(timings)):
+        low, high = t.spread
+        spread = f"{low:.2f}-{high:.2f} (n={len(t.samples)})" if t.samples else "-"
         lines.append(
             f"{t.device:<7}{t.precision:<15}{t.images:>7}{t.seconds:>9.2f}"
-            f"{t.images_per_second:>10.0f}{ratio:>8.1f}x"
+            f"{t.images_per_second:>10.0f}{ratio:>8.1f}x   {spread}"
         )
+    quantiles = sorted({t.quantile for t in timings if t.quantile is not None})
+    if quantiles:
+        names = " / ".join(_quantile_name(q) for q in quantiles)
+        lines.append(f"seconds: the {names} of each row's samples; images: per sample")
     return "\n".join(lines)
+
+
+def _quantile_name(q: float) -> str:
+    """``0.25`` -> ``"25th percentile"``, ``0.5`` -> ``"median"``."""
+    if q == 0.5:
+        return "median"
+    pct = q * 100
+    if pct != int(pct):
+        return f"{pct:g}th percentile"
+    suffix = "th" if int(pct) % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(int(pct) % 10, "th")
+    return f"{int(pct)}{suffix} percentile"
 
 
 def forward_flops(model: keras.Model) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import data, models, performance
 from .data import Splits
+from .hardware import hardware_summary
 from .profile import SEED, Profile, seed_everything
 
 #: Learning rate of the original course, for every model.
@@ -50,20 +51,34 @@ class EpochLog(keras.callbacks.Callback):
     ----------
     epochs : int
         Planned number of epochs, printed as ``epoch  3/20``.
+
+    Attributes
+    ----------
+    seconds : list of float
+        Each epoch's wall time, validation included.
+    train_seconds : list of float
+        Each epoch's wall time up to its validation pass: the training alone.
     """
 
     def __init__(self, epochs: int) -> None:
         super().__init__()
         self.epochs = epochs
         self.seconds: list[float] = []
+        self.train_seconds: list[float] = []
         self._start = 0.0
         self._lr: float | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
+    def on_test_begin(self, logs=None):  # the validation pass inside fit
+        if len(self.train_seconds) == len(self.seconds):
+            self.train_seconds.append(time.perf_counter() - self._start)
+
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self._start)
+        if len(self.train_seconds) < len(self.seconds):  # no validation pass this epoch
+            self.train_seconds.append(self.seconds[-1])
         logs = logs or {}
         parts = [f"{self.seconds[-1]:4.1f} s"]
         for prefix, label in (("", "train"), ("val_", "val")):
@@ -120,7 +135,7 @@ def fit(
     epochs: int,
     batch_size: int = 128,
     patience: int = 5,
-) -> dict[str, list[float]]:
+) -> dict:
     """Train a compiled model with early stopping, logging one line per epoch.
 
     The learning rate is halved whenever validation accuracy stalls for two
@@ -144,7 +159,10 @@ def fit(
     -------
     dict
         Keras's history (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
-        one value per epoch run) plus ``seconds``, each epoch's wall time.
+        one value per epoch run) plus ``seconds``, each epoch's wall time,
+        ``train_seconds``, the same without the validation pass, and
+        ``hardware``, the machine that trained (a string, from
+        :func:`labsupport.hardware.hardware_summary`).
     """
     log = EpochLog(epochs)
     val_data = performance.dataset(splits.x_val, splits.y_val, batch_size, shuffle=False)
@@ -157,6 +175,8 @@ def fit(
     )
     result = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     result["seconds"] = log.seconds
+    result["train_seconds"] = log.train_seconds
+    result["hardware"] = hardware_summary()["hardware"]
     best = int(np.argmax(result["val_accuracy"]))
     print(
         f"kept epoch {best + 1} (best val acc {result['val_accuracy'][best]:.4f}); "
@@ -167,14 +187,14 @@ def fit(
 
 def fit_profile(
     model: keras.Model, splits: Splits, profile: Profile, epochs: int
-) -> dict[str, list[float]]:
+) -> dict:
     """:func:`fit` with the batch size and patience of a profile."""
     return fit(model, splits, epochs=epochs, batch_size=profile.batch_size, patience=profile.patience)
 
 
 def train_named(
     name: str, profile: Profile, arrays: data.Arrays | None = None, seed: int = SEED
-) -> tuple[keras.Model, dict[str, list[float]]]:
+) -> tuple[keras.Model, dict]:
     """Train a registered model with the course's recipe (no caching).
 
     Seeds everything (:func:`labsupport.profile.seed_everything`), makes the

@@ -36,6 +36,10 @@ def test_fit_logs_one_line_per_epoch_and_returns_history(capsys):
     assert [line.split()[:2] for line in lines[:-1]] == [["epoch", "1/3"], ["epoch", "2/3"], ["epoch", "3/3"]]
     assert "val: loss" in lines[0] and lines[-1].startswith("kept epoch")
     assert len(history["seconds"]) == len(history["accuracy"]) == len(history["val_accuracy"])
+    # the training alone (validation excluded) and the machine, for comparing speeds later
+    assert len(history["train_seconds"]) == 3
+    assert all(0 < t <= s for t, s in zip(history["train_seconds"], history["seconds"]))
+    assert isinstance(history["hardware"], str) and history["hardware"]
 
 
 def test_fit_profile_uses_the_profile_batch_size_and_patience(monkeypatch):
