@@ -450,12 +450,13 @@ def _diagram_missing(model, why: str) -> TextNote:
 
 
 def speed_bars(timings: Sequence[Timing]) -> CourseFigure:
-    """Bar chart of training speed (images per second) per device.
+    """Bar chart of training speed (images per second), one bar per timing, labelled with device and precision.
 
     Parameters
     ----------
     timings : sequence of Timing
-        From :func:`labsupport.timing.time_training`, one per device.
+        From :func:`labsupport.timing.time_training`: one per device, or
+        several for one device in different precisions.
 
     Returns
     -------
@@ -463,14 +464,16 @@ def speed_bars(timings: Sequence[Timing]) -> CourseFigure:
     """
     fig = CourseFigure(figsize=(4.5, 2.8))
     ax = fig.add_subplot()
-    names = [t.device for t in timings]
+    names = [f"{t.device}\n{t.precision}" for t in timings]
     speeds = [t.images_per_second for t in timings]
-    bars = ax.bar(names, speeds, color=["#4c8bf5", "#e8710a"][: len(names)])
+    colours = {"CPU": "#4c8bf5", "GPU": "#e8710a"}
+    bars = ax.bar(range(len(timings)), speeds, color=[colours.get(t.device, "#777777") for t in timings])
+    ax.set_xticks(range(len(timings)), names)
     ax.bar_label(bars, labels=[f"{s:,.0f}" for s in speeds])
     ax.set(ylabel="images per second", title="CNN training speed")
     ax.margins(y=0.15)
     fig.alt = "Bar chart of CNN training speed: " + ", ".join(
-        f"{n} {s:,.0f} images per second" for n, s in zip(names, speeds)
+        f"{t.device} in {t.precision} {s:,.0f} images per second" for t, s in zip(timings, speeds)
     )
     return fig
 

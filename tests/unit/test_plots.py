@@ -115,9 +115,13 @@ def test_text_note_shows_as_preformatted_text():
 
 def test_speed_bars_figure():
     fig = plots.speed_bars([Timing("CPU", 100, 2.0)])
-    assert "CPU 50 images per second" in fig.alt_text()
-    fig = plots.speed_bars([Timing("CPU", 100, 2.0), Timing("GPU", 100, 0.1)])
-    assert len(fig.axes[0].patches) == 2 and "GPU 1,000 images per second" in fig.alt_text()
+    assert "CPU in float32 50 images per second" in fig.alt_text()
+    fig = plots.speed_bars([Timing("CPU", 100, 2.0), Timing("GPU", 100, 0.1, "mixed_float16")])
+    assert len(fig.axes[0].patches) == 2 and "GPU in mixed_float16 1,000 images per second" in fig.alt_text()
+    # every bar is labelled with its precision, so two precisions on one GPU are two bars
+    three = [Timing("CPU", 100, 2.0), Timing("GPU", 100, 0.2), Timing("GPU", 100, 0.1, "mixed_float16")]
+    labels = [tick.get_text() for tick in plots.speed_bars(three).axes[0].get_xticklabels()]
+    assert labels == ["CPU\nfloat32", "GPU\nfloat32", "GPU\nmixed_float16"]
 
 
 def test_pipeline_and_probability_figures():
