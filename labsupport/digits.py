@@ -113,8 +113,8 @@ def open_image(source: Source) -> Image.Image:
         )
     try:
         image.load()  # decoded only now, after the size check: no decompression bomb
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-        raise DigitImageError(f"{name} is damaged or truncated ({e})") from e
+    except Exception as e:  # PIL's decoders raise OSError, SyntaxError, struct.error, EOFError, ...
+        raise DigitImageError(_damaged(name, e)) from e
     try:
         return ImageOps.exif_transpose(image)
     except Exception:  # a broken EXIF block: use the pixels as stored
@@ -144,6 +144,13 @@ def _open_file(source: str | os.PathLike | bytes | bytearray) -> tuple[Image.Ima
             f"{name} claims a gigantic size, more than the {MAX_PIXELS // 1_000_000} megapixels "
             "accepted; resize the photo first"
         ) from e
+    except Exception as e:  # a damaged header: PIL's plugins raise OSError, SyntaxError, struct.error, ...
+        raise DigitImageError(_damaged(name, e)) from e
+
+
+def _damaged(name: str, error: Exception) -> str:
+    """The message for a file that PIL recognises but cannot read to the end (digits.js: MESSAGES.damaged)."""
+    return f"{name} is damaged or truncated ({error or type(error).__name__})"
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:

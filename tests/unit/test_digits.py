@@ -1,13 +1,18 @@
 """labsupport.digits: the photo-to-MNIST pipeline and its handling of bad input."""
 
+import collections
 import io
+import os
 import re
+import time
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from labsupport import digits, synthetic
+
+import damage
 
 
 def png_bytes(image: Image.Image, fmt: str = "PNG", **kw) -> bytes:
@@ -482,3 +487,58 @@ def test_sixteen_bit_and_cmyk_with_a_digit():
     assert digits.preprocess(sixteen).digit.max() == 255
     cmyk = to_image(a).convert("CMYK")
     assert digits.preprocess(png_bytes(cmyk, "JPEG")).digit.max() == 255
+
+
+# --- damaged files: a clear message or a digit, never a raw exception ------
+
+#: Seconds one damaged file may take: generous, so that only a hang (not a busy machine) fails.
+DAMAGED_FILE_SECONDS = 30
+
+
+def outcomes_of_damaged(files: dict[str, bytes], n: int, seed: int) -> collections.Counter:
+    """Run ``n`` seeded damaged copies through preprocess; fail on any raw exception or hang."""
+    outcomes, raw, slow = collections.Counter(), [], []
+    for what, data in damage.damaged_files(files, n, seed):
+        start = time.perf_counter()
+        try:
+            digit = digits.preprocess(data).digit
+        except digits.DigitImageError as e:
+            assert str(e), what
+            outcomes["message"] += 1
+        except Exception as e:  # noqa: BLE001 (what the test looks for)
+            raw.append(f"{what}: {type(e).__name__}: {e}")
+        else:
+            assert digit.shape == (28, 28) and digit.dtype == np.uint8, what
+            outcomes["digit"] += 1
+        seconds = time.perf_counter() - start
+        if seconds > DAMAGED_FILE_SECONDS:
+            slow.append(f"{what}: {seconds:.0f} s")
+    assert not raw, f"{len(raw)} of {n} damaged files escaped as raw exceptions:\n" + "\n".join(raw)
+    assert not slow, f"over {DAMAGED_FILE_SECONDS} s: {slow}"
+    return outcomes
+
+
+def test_damaged_sample_photos_give_a_digit_or_a_clear_message():
+    """210 seeded damaged copies (bits flipped, cut short, header garbage) of the sample PNGs and JPEGs."""
+    files = damage.sample_files()
+    assert len(files) >= 10
+    outcomes = outcomes_of_damaged(files, 210, seed=17)
+    assert outcomes["message"] > 0 and outcomes["digit"] > 0, outcomes  # both paths exercised
+    print(dict(outcomes))
+
+
+@pytest.mark.skipif(not os.environ.get("REAL_DIGITS_PATH"), reason="set REAL_DIGITS_PATH to a folder of real photos")
+def test_damaged_real_photos_give_a_digit_or_a_clear_message():
+    """The same over the real handwriting named by REAL_DIGITS_PATH (read there, never copied)."""
+    from labsupport.handwriting import labelled_files
+
+    files = {path.name: path.read_bytes() for path, _ in labelled_files(os.environ["REAL_DIGITS_PATH"])}
+    print(dict(outcomes_of_damaged(files, 105, seed=18)))
+
+
+def test_a_png_cut_inside_a_chunk_before_the_pixels_is_damaged_not_unreadable(photo):
+    """PIL raises a raw OSError('Truncated File Read') from Image.open for these (found by the fuzz test)."""
+    data = png_bytes(photo, icc_profile=np.random.default_rng(0).bytes(2000))  # incompressible
+    cut = data[: data.index(b"iCCP") + 500]
+    with pytest.raises(digits.DigitImageError, match=r"^the upload is damaged or truncated \(Truncated File Read\)$"):
+        digits.preprocess(cut)
