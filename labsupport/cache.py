@@ -54,8 +54,8 @@ def _builder_source(spec: models.ModelSpec) -> str:
         return spec.build.__qualname__
 
 
-def model_key(name: str, profile: Profile) -> str:
-    """A short hash of everything that decides a registered model's trained weights."""
+def model_key(name: str, profile: Profile, seed: int = SEED) -> str:
+    """A short hash of everything that decides a registered model's trained weights (``seed``: see :func:`labsupport.train.train_named`)."""
     spec = models.spec(name)
     recipe = {
         "name": spec.name,
@@ -65,7 +65,7 @@ def model_key(name: str, profile: Profile) -> str:
         "inputs": spec.inputs,
         "epochs": spec.epochs_for(profile),
         "profile": profile.as_dict(),
-        "seed": SEED,
+        "seed": seed,
         "learning_rate": train.LEARNING_RATE,
         "recipe": RECIPE_VERSION,
     }
@@ -73,10 +73,10 @@ def model_key(name: str, profile: Profile) -> str:
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
-def entry_path(name: str, profile: Profile, directory: Path | None = None) -> Path:
-    """Where a named model for a profile is (or would be) cached."""
+def entry_path(name: str, profile: Profile, directory: Path | None = None, seed: int = SEED) -> Path:
+    """Where a named model for a profile (and training seed) is (or would be) cached."""
     directory = Path(directory) if directory is not None else cache_dir()
-    return directory / f"{name}-{profile.name}-{model_key(name, profile)}.keras"
+    return directory / f"{name}-{profile.name}-{model_key(name, profile, seed)}.keras"
 
 
 def _architecture(model: keras.Model) -> str:
@@ -103,6 +103,7 @@ def save(
     profile: Profile,
     history: dict | None = None,
     directory: Path | None = None,
+    seed: int = SEED,
 ) -> Path:
     """Save a trained model (and its training history) in the cache.
 
@@ -118,6 +119,8 @@ def save(
         As returned by :func:`labsupport.train.fit`.
     directory : path, optional
         Overrides :func:`cache_dir`.
+    seed : int
+        The training seed it was trained with.
 
     Returns
     -------
@@ -131,7 +134,7 @@ def save(
     """
     if _architecture(model) != _architecture(models.spec(name).new()):
         raise ValueError(f"model {model.name!r} does not have the architecture of {name!r}; not cached")
-    path = entry_path(name, profile, directory)
+    path = entry_path(name, profile, directory, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.keras")
     model.save(tmp)
@@ -142,13 +145,15 @@ def save(
     return path
 
 
-def load(name: str, profile: Profile, directory: Path | None = None) -> tuple[keras.Model, dict] | None:
+def load(
+    name: str, profile: Profile, directory: Path | None = None, seed: int = SEED
+) -> tuple[keras.Model, dict] | None:
     """The cached model and its history, or None if the cache has none.
 
     A cache file that does not load (truncated, or from an incompatible
     Keras) counts as a miss: it is reported and ignored.
     """
-    path = entry_path(name, profile, directory)
+    path = entry_path(name, profile, directory, seed)
     if not path.is_file():
         return None
     try:
@@ -167,6 +172,7 @@ def get_model(
     arrays: data.Arrays | None = None,
     directory: Path | None = None,
     retrain: bool = False,
+    seed: int = SEED,
 ) -> keras.Model:
     """A trained model: from the cache, else from the course site, else trained now and cached.
 
@@ -184,6 +190,9 @@ def get_model(
     retrain : bool
         Train now even if the cache or the site has the network (and replace
         the cached one).
+    seed : int
+        Training seed (:func:`labsupport.train.train_named`); the course site
+        has the default seed's networks only.
 
     Returns
     -------
@@ -191,11 +200,11 @@ def get_model(
     """
     models.spec(name)  # a clear error for an unknown name
     if not retrain:
-        hit = load(name, profile, directory)
+        hit = load(name, profile, directory, seed)
         if hit is not None:
             print(f"loaded the trained {name!r} model ({profile.name} profile) from the cache")
             return hit[0]
-        site = published.site_url()
+        site = published.site_url() if seed == SEED else None
         if site:
             try:
                 model = published.fetch(name, profile.name, model_key(name, profile),
@@ -209,8 +218,8 @@ def get_model(
         print(f"no cached {name!r} model for the {profile.name} profile: training it now")
     else:
         print(f"retraining the {name!r} model ({profile.name} profile) as asked")
-    model, history = train.train_named(name, profile, arrays)
-    save(model, name, profile, history, directory)
+    model, history = train.train_named(name, profile, arrays, seed)
+    save(model, name, profile, history, directory, seed)
     return model
 
 
@@ -219,15 +228,16 @@ def get_models(
     arrays: data.Arrays | None = None,
     directory: Path | None = None,
     retrain: bool = False,
+    seed: int = SEED,
 ) -> dict[str, keras.Model]:
     """Every registered model, trained, by name (see :func:`get_model`)."""
     must_train = retrain or (
-        not published.site_url()
-        and not all(entry_path(n, profile, directory).is_file() for n in models.MODELS)
+        not (published.site_url() and seed == SEED)
+        and not all(entry_path(n, profile, directory, seed).is_file() for n in models.MODELS)
     )
     if arrays is None and must_train:
         arrays = data.load_mnist()  # load once for all the models that will be trained
-    return {name: get_model(name, profile, arrays, directory, retrain) for name in models.MODELS}
+    return {name: get_model(name, profile, arrays, directory, retrain, seed) for name in models.MODELS}
 
 
 def published_entries(

@@ -6,6 +6,7 @@ driven by fake work and a fake clock.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from labsupport import augment, data, digits, models, profile, synthetic
 from tools.benchmarks import own_digits, speed
 from tools.benchmarks.cpu_feeding import CpuAugmentedBatches
 
-from fakes import TINY
+from fakes import TINY, separable_arrays
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -324,9 +325,102 @@ def test_main_on_photos_with_a_tiny_registry(tmp_path, monkeypatch, capsys):
     assert any(line.startswith("9_not_an_image.png") and line.split()[2:] == ["err*", "err*"] for line in out)
     assert any(line.startswith("old pipeline could not read 9_not_an_image.png") for line in out)
     assert any(line.startswith("new pipeline could not read 9_not_an_image.png") for line in out)
-    assert out[-3].split() == ["top-1", "accuracy", "tiny_dense"]
-    assert out[-2].startswith("old pipeline") and out[-1].startswith("new pipeline")
-    assert 0.0 <= float(out[-1].split()[-1]) <= 0.75  # the unreadable file counts as wrong
+    table = out.index(next(line for line in out if line.startswith("top-1 accuracy")))
+    assert out[table].split() == ["top-1", "accuracy", "tiny_dense"]
+    assert out[table + 1].startswith("old pipeline") and out[table + 2].startswith("new pipeline")
+    assert 0.0 <= float(out[table + 2].split()[-1]) <= 0.75  # the unreadable file counts as wrong
+    # then the figures over seeds (here the book's one seed): the same accuracy, and the verdict
+    assert out[table + 4] == "new pipeline over 1 training seed (42): top-1 accuracy, mean [lowest-highest]"
+    assert out[table + 6].split() == ["all", "(4)", out[table + 2].split()[-1]]
+    assert out[-1] == "sure but wrong, seed 42: " + out[-1].split(": ", 1)[1]  # no augmented CNN: no headline
+    assert any(line.split()[:2] == ["all", "(4)"] and len(line.split()) == 5 for line in out[table + 8:])
+
+
+def test_parse_seeds_and_bad_seeds_are_usage_errors(tmp_path):
+    assert own_digits.parse_seeds("42,1,2") == [42, 1, 2] and own_digits.parse_seeds("7") == [7]
+    for bad in ("", "1,1", "a,2"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            own_digits.parse_seeds(bad)
+    (tmp_path / "3_a.png").write_bytes(b"")
+    assert own_digits.main([str(tmp_path), "--seeds", "1,x"]) == 2
+
+
+def seeded_results(dense: list[int], augmented: list[int]) -> own_digits.Results:
+    """Four images (labels 3 7 1 5): photo and drawn from a tuned source, photo and drawn from a held-out one."""
+    samples = [own_digits.Sample("3_a.png", 3, Path("3_a.png"), "photo", origin="me/tuned"),
+               own_digits.Sample("7_b.png", 7, Path("7_b.png"), "drawn", origin="me/tuned"),
+               own_digits.Sample("1_c.png", 1, Path("1_c.png"), "photo", origin="you/new"),
+               own_digits.Sample("5_d.png", 5, Path("5_d.png"), "drawn", origin="you/new")]
+    said = {"dense": np.eye(10)[dense] * 0.9 + 0.01, "augmented_cnn": np.eye(10)[augmented] * 0.9 + 0.01}
+    return own_digits.Results(samples, {"new": said}, {"new": [""] * 4})
+
+
+def test_seed_report_gives_mean_and_range_tuned_and_held_out_and_the_verdict():
+    by_seed = {42: seeded_results([3, 7, 1, 2], [3, 7, 1, 2]),  # both networks sure that the 5 is a 2
+               1: seeded_results([3, 7, 4, 5], [3, 7, 1, 5])}   # they disagree on the 1: unsure
+    lines = own_digits.seed_report(by_seed, tuned={"me/tuned"})
+    start = lines.index("new pipeline over 2 training seeds (42, 1): top-1 accuracy, mean [lowest-highest]")
+    assert lines[start + 1].split() == ["images", "dense", "augmented_cnn"]
+    assert [" ".join(line.split()[:-4]) for line in lines[start + 2 : start + 12]] == [
+        "all (4)", "drawn (2)", "photo (2)", "tuned sources (2)", "held-out sources (2)",
+        "tuned, drawn (1)", "held-out, drawn (1)", "tuned, photo (1)", "held-out, photo (1)", ""]
+    assert lines[start + 2].split()[2:] == ["0.750", "[0.750-0.750]", "0.875", "[0.750-1.000]"]
+    assert lines[start + 5].split()[3:] == ["1.000", "[1.000-1.000]", "1.000", "[1.000-1.000]"]
+    assert lines[start + 6].split()[3:] == ["0.500", "[0.500-0.500]", "0.750", "[0.500-1.000]"]
+    verdict = lines.index(next(line for line in lines if line.startswith("verdict of the 2 networks")))
+    assert "0.80" in lines[verdict]
+    assert lines[verdict + 1].split() == ["images", "sure", "is", "right", "share", "unsure", "sure", "but", "wrong"]
+    # all: seed 42 sure on 4, right on 3; seed 1 sure on 3 (right), unsure on 1
+    assert lines[verdict + 2].split() == ["all", "(4)", "0.8750", "[0.7500-1.0000]", "0.125", "[0.000-0.250]",
+                                          "0.5", "[0.0-1.0]"]
+    tuned = next(line for line in lines[verdict:] if line.startswith("tuned sources"))
+    assert tuned.split()[3:] == ["1.0000", "[1.0000-1.0000]", "0.000", "[0.000-0.000]", "0.0", "[0.0-0.0]"]
+    assert "sure but wrong, seed 42: 5_d.png (2 at 91%)" in lines
+    assert "sure but wrong, seed 1: none" in lines
+    assert lines[-1] == "new-pipeline augmented-CNN accuracy: 0.875"  # the mean over the seeds
+
+
+def test_seed_report_without_sources_or_kinds_has_one_row():
+    results = seeded_results([3, 7, 1, 5], [3, 7, 1, 5])
+    plain = own_digits.Results([own_digits.Sample(s.name, s.label, s.source) for s in results.samples],
+                               results.probabilities, results.failures)
+    lines = own_digits.seed_report({42: plain})
+    assert lines[1] == "new pipeline over 1 training seed (42): top-1 accuracy, mean [lowest-highest]"
+    assert lines[3].split() == ["all", "(4)", "1.000", "1.000"] and lines[4] == ""
+    assert own_digits.mean_range([]) == "-" and own_digits.mean_range([0.5, float("nan")]) == "0.500"
+
+
+def test_main_trains_and_caches_each_seed(tmp_path, monkeypatch, capsys):
+    """--seeds: the registry's model trained once per seed through the cache, the figures over both."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    for label in (2, 5):
+        synthetic.render_photo(label, rng, size=160).save(folder / f"{label}_photo.jpg")
+    (folder / "MANIFEST.tsv").write_text("file\tlabel\tkind\tsource_repo\n2_photo.jpg\t2\tphoto\tsau400/"
+                                         "ece5831-2024-assignments\n5_photo.jpg\t5\tdrawn\tsomeone/else\n")
+    fake = separable_arrays()
+    monkeypatch.setattr(data, "load_mnist", lambda *a, **k: fake)
+    monkeypatch.setattr(models, "MODELS", {})
+    models.register(models.ModelSpec("tiny_dense", tiny_dense, inputs="dense", epochs={"tiny": 1}))
+    monkeypatch.setitem(profile.PROFILES, "tiny", TINY)
+    monkeypatch.setenv(profile.PROFILE_ENV, "tiny")
+    monkeypatch.setenv("LABSUPPORT_CACHE", str(tmp_path / "cache"))
+
+    assert own_digits.main([str(folder), "--seeds", "42,3"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[1].startswith("training seeds: 42, 3 (the book's is 42)")
+    assert len(list((tmp_path / "cache").glob("tiny_dense-tiny-*.keras"))) == 2  # one per seed
+    assert sum("training it now" in line for line in out) == 2
+    assert "new pipeline over 2 training seeds (42, 3): top-1 accuracy, mean [lowest-highest]" in out
+    names = [" ".join(line.split()[:2]) for line in out]
+    for group in ("all (2)", "drawn (1)", "photo (1)"):
+        assert names.count(group) == 2, group  # accuracy and verdict
+    assert names.count("tuned sources") == 2 and names.count("held-out sources") == 2
+    assert sum(line.startswith("sure but wrong, seed ") for line in out) == 2
+
+    assert own_digits.main([str(folder), "--seeds", "3,42"]) == 0  # both now from the cache
+    assert "training it now" not in capsys.readouterr().out
 
 
 # --- live_page.py: which download is which part ----------------------------------

@@ -37,6 +37,24 @@ def test_kinds_come_from_the_manifest(tmp_path):
     assert handwriting.read_kinds(tmp_path) == {}
 
 
+def test_origins_come_from_the_manifest_and_split_tuned_from_held_out(tmp_path):
+    for name in ["3_a.png", "7_b.jpg", "1_c.png"]:
+        (tmp_path / name).write_bytes(b"")
+    assert handwriting.read_origins(tmp_path) == {}
+    (tmp_path / "MANIFEST.tsv").write_text(
+        "file\tlabel\tkind\tsource_repo\n3_a.png\t3\tphoto\tsau400/ece5831-2024-assignments\n"
+        "7_b.jpg\t7\tdrawn\tsomeone/new-repo\n")
+    samples = handwriting.folder_samples(tmp_path)
+    assert [(s.name, s.kind, s.origin) for s in samples] == [
+        ("1_c.png", "", ""), ("3_a.png", "photo", "sau400/ece5831-2024-assignments"),
+        ("7_b.jpg", "drawn", "someone/new-repo")]
+    assert "sau400/ece5831-2024-assignments" in handwriting.TUNED_SOURCES and len(handwriting.TUNED_SOURCES) == 16
+    # an image of unknown origin is neither tuned nor held out
+    assert handwriting.tuned_mask(samples).tolist() == [False, True, False]
+    assert handwriting.held_out_mask(samples).tolist() == [False, False, True]
+    assert handwriting.held_out_mask(samples, tuned=set()).tolist() == [False, True, True]
+
+
 def test_real_digits_folder_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv(handwriting.REAL_DIGITS_ENV, raising=False)
     assert handwriting.real_digits_folder() is None
@@ -81,6 +99,31 @@ def test_results_accuracy_by_kind_and_failures():
     assert r.said("new", 2) == {"dense": (4, pytest.approx(0.64)), "cnn": (1, 1.0)}
     verdicts = r.verdicts("new")
     assert verdicts[0].sure and not verdicts[2].sure and "disagree" in verdicts[2].reason
+
+
+def test_subset_keeps_the_chosen_images():
+    r = fake_results()
+    drawn = r.subset(r.selected("drawn"))
+    assert [s.name for s in drawn.samples] == ["1_c.png", "5_d.png"]
+    assert drawn.failures == {"new": ["", "no digit found"]}
+    assert drawn.accuracy("new", "dense") == r.accuracy("new", "dense", "drawn") == 0.0
+    assert drawn.probabilities["new"]["cnn"].shape == (2, 10)
+    assert [s.name for s in r.subset([3, 0]).samples] == ["5_d.png", "3_a.png"]
+
+
+def test_verdict_counts_sure_right_and_unsure():
+    r = fake_results()  # sure and right on the first two; the networks disagree on the third; the fourth unread
+    counts = handwriting.verdict_counts(r)
+    assert counts == handwriting.VerdictCounts(images=4, read=3, sure=2, sure_right=2)
+    assert counts.sure_right_share == 1.0 and counts.unsure_share == pytest.approx(1 / 3)
+    assert handwriting.sure_but_wrong(r) == []
+    both_wrong = handwriting.Results(r.samples[:1], {"new": {"dense": np.eye(10)[[8]], "cnn": np.eye(10)[[8]]}},
+                                     {"new": [""]})
+    [(sample, verdict)] = handwriting.sure_but_wrong(both_wrong)
+    assert sample.name == "3_a.png" and verdict.label == 8 and verdict.sure
+    assert handwriting.verdict_counts(both_wrong).sure_right_share == 0.0
+    empty = handwriting.verdict_counts(r.subset(np.zeros(4, bool)))
+    assert np.isnan(empty.sure_right_share) and np.isnan(empty.unsure_share)
 
 
 def test_accuracy_rows_give_all_and_each_kind():
