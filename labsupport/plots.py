@@ -617,50 +617,6 @@ def confusion_matrix(matrix: np.ndarray, title: str = "") -> CourseFigure:
     """Heatmap of a confusion matrix (seaborn), coloured by the errors.
 
     The diagonal (the correct answers) is left white with its counts in
-    grey, so that the colour scale shows the off-diagonal cells, the errors:
-    row = true class, column = the class the network said.
-
-    Parameters
-    ----------
-    matrix : ndarray of int, shape (10, 10)
-        From :func:`labsupport.inference.confusion_matrix`.
-    title : str
-
-    Returns
-    -------
-    CourseFigure
-    """
-    import seaborn as sns  # only this figure needs it
-
-    matrix = np.asarray(matrix)
-    n = len(matrix)
-    errors = matrix * (1 - np.eye(n, dtype=matrix.dtype))
-    fig = CourseFigure(figsize=(6.4, 5.2))
-    ax = fig.add_subplot()
-    sns.heatmap(
-        errors, mask=np.eye(n, dtype=bool), annot=True, fmt="d", cmap="Reds", vmin=0,
-        vmax=max(int(errors.max()), 1), linewidths=0.5, linecolor="#dddddd", square=True,
-        cbar_kws={"label": "images (errors only)"}, ax=ax,
-    )
-    for k in range(n):
-        ax.text(k + 0.5, k + 0.5, str(int(matrix[k, k])), ha="center", va="center", fontsize=7, color="#777777")
-    ax.set(xlabel="predicted class (digit)", ylabel="true class (digit)", title=title or "Confusion matrix")
-    ax.tick_params(axis="y", rotation=0)
-    order = np.argsort(errors, axis=None)[::-1][:3]
-    top = [(int(i // n), int(i % n)) for i in order if errors.flat[i] > 0]
-    confusions = ", ".join(f"{t} taken for {p} {int(errors[t, p])} times" for t, p in top)
-    fig.alt = (
-        f"Heatmap of the confusion matrix{' (' + title + ')' if title else ''}: true class in rows, predicted "
-        f"class in columns; {int(errors.sum())} of {int(matrix.sum())} images wrong"
-        + (f"; most frequent confusions: {confusions}" if confusions else "")
-    )
-    return fig
-
-
-def confusion_matrix(matrix: np.ndarray, title: str = "") -> CourseFigure:
-    """Heatmap of a confusion matrix (seaborn), coloured by the errors.
-
-    The diagonal (the correct answers) is left white with its counts in
     grey, so that the colour scale shows the off-diagonal cells, the errors
     (empty where there are none): row = true class, column = the class the
     network said.
@@ -676,6 +632,7 @@ def confusion_matrix(matrix: np.ndarray, title: str = "") -> CourseFigure:
     CourseFigure
     """
     import seaborn as sns  # only this figure needs it
+    from matplotlib.ticker import MaxNLocator
 
     matrix = np.asarray(matrix)
     n = len(matrix)
@@ -686,7 +643,7 @@ def confusion_matrix(matrix: np.ndarray, title: str = "") -> CourseFigure:
         errors, mask=np.eye(n, dtype=bool), annot=np.where(errors > 0, errors.astype(str), ""), fmt="",
         cmap="Reds", vmin=0,
         vmax=max(int(errors.max()), 1), linewidths=0.5, linecolor="#dddddd", square=True,
-        cbar_kws={"label": "images (errors only)"}, ax=ax,
+        cbar_kws={"label": "images (errors only)", "ticks": MaxNLocator(integer=True)}, ax=ax,
     )
     for k in range(n):
         ax.text(k + 0.5, k + 0.5, str(int(matrix[k, k])), ha="center", va="center", fontsize=7, color="#777777")
