@@ -1,12 +1,16 @@
-"""The course's Sphinx extension (tools.sphinxext)."""
+"""The course's Sphinx extension (tools.sphinxext), and its copies of theme templates (book/_templates)."""
 
+import importlib.util
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from sphinx.builders.html._assets import _JavaScript
 
 from tools import sphinxext
+from tools.toc import book_dir, load_config
 
 
 def test_launch_url_rewrite():
@@ -163,3 +167,48 @@ def test_only_pages_with_a_live_part_get_the_live_scripts():
     sphinxext.add_live_scripts(app, "06_your_digit", "page.html",
                                {"body": '<div class="live-app" data-live-app="own-digit"></div>'}, None)
     assert added == sphinxext.LIVE_SCRIPTS + sphinxext.LIVE_STYLES
+
+
+# The theme's buttons, as the course copies them (book/_templates): the same
+# markup but for what made their names differ from their visible text.
+
+THEME_COMPONENTS = (Path(importlib.util.find_spec("pydata_sphinx_theme").submodule_search_locations[0])
+                    / "theme" / "pydata_sphinx_theme" / "components")
+TEMPLATES = book_dir() / "_templates"
+
+
+def _tags(path: Path) -> list[tuple[str, dict[str, str]]]:
+    """Every start tag of a template, in order, with its attributes (Jinja comments skipped)."""
+    tags = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: tags.append((tag, dict(attrs)))
+    parser.feed(re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S))
+    return tags
+
+
+def test_the_copies_override_templates_the_theme_has():
+    assert load_config()["sphinx"]["config"]["templates_path"] == ["_templates"]
+    copies = sorted(p.name for p in TEMPLATES.glob("*.html"))
+    assert copies == ["search-button-field.html", "theme-switcher.html"]
+    for name in copies:
+        assert (THEME_COMPONENTS / name).is_file(), f"the theme has no {name} any more: drop or update the copy"
+
+
+def test_the_search_field_is_the_themes_named_by_its_text():
+    theme, ours = _tags(THEME_COMPONENTS / "search-button-field.html"), _tags(TEMPLATES / "search-button-field.html")
+    button = dict(theme[0][1])
+    assert button.pop("aria-label") == "{{ _('Search') }}"
+    # Changed in the theme? Copy it again, without the aria-label.
+    assert ours == [("button", button)] + theme[1:]
+
+
+def test_the_colour_switch_is_the_themes_with_decorative_icons():
+    theme, ours = _tags(THEME_COMPONENTS / "theme-switcher.html"), _tags(TEMPLATES / "theme-switcher.html")
+    assert ours[0] == theme[0]  # the button: classes, name "Color mode", tooltip
+    # each icon: the theme's <i title> becomes <span title><i></i></span>, same mode, icon and order
+    theme_icons = [(a["data-mode"], a["title"], a["class"].split()) for _, a in theme[1:]]
+    spans, icons = ours[1::2], ours[2::2]
+    assert [t for t, _ in spans] == ["span"] * 3 and [t for t, _ in icons] == ["i"] * 3
+    assert [(a["data-mode"], a["title"], a["class"].split() + i["class"].split())
+            for (_, a), (_, i) in zip(spans, icons)] == theme_icons
+    assert all("title" not in i for _, i in icons)  # no text inside the icons
