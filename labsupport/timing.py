@@ -3,16 +3,19 @@
 How a speed is measured
 -----------------------
 On the 2-core machines this course is built on, consecutive epochs of the same
-model on the same images take either about 2.5 s or twice that, in spells
-that come and go (the machine is shared, and TensorFlow splits each operation
-over both cores, so an operation waits for the slower half when another
-process holds one core). A median of three epochs can land on the slow mode.
-So :func:`time_training` cuts its timed epochs into many short *samples* of a
-few training steps each and reports a stated statistic of them,
-:data:`QUANTILE` (the 25th percentile): the speed the machine gives when
-nothing else competes for it, which a slow spell cannot decide unless it
-covers three quarters of the run. Every sample is kept, so the spread can be
-printed next to the figure.
+model on the same images take either about 2.5 s or exactly twice that (4,096
+images of the CNN), in spells that come and go, so a median of three epochs
+can land on the slow mode. Where the modes come from could not be settled on
+a shared machine; the likeliest cause is the machine rather than our code:
+TensorFlow splits each operation over both cores, so while anything else
+holds one core, every step waits for its other half and takes twice as long.
+The input pipeline has little to do (the arrays are cached in memory as
+tensors, shuffled and prefetched). So :func:`time_training` cuts its timed
+epochs into many short *samples* of a few training steps each and reports a
+stated statistic of them, :data:`QUANTILE` (the 25th percentile): the speed
+the machine gives when nothing else competes for it, which a slow spell
+cannot decide unless it covers three quarters of the run. Every sample is
+kept, so the spread can be printed next to the figure.
 """
 
 from __future__ import annotations
