@@ -145,3 +145,67 @@ def test_get_models_trains_each_registered_model_once(tmp_path, capsys, monkeypa
     again = cache.get_models(TINY, directory=tmp_path)
     assert list(again) == ["a", "b"] and loads == [1]  # all cached: MNIST not needed
     assert capsys.readouterr().out.count("from the cache") == 2
+
+
+def test_architecture_key_ignores_profile_epochs_and_recipe_but_not_the_architecture(monkeypatch, tiny_dense):
+    key = cache.architecture_key("tiny_dense")
+    assert len(key) == 12 and key != cache.model_key("tiny_dense", TINY)
+    monkeypatch.setitem(models.MODELS, "tiny_dense", tiny_spec(epochs={"tiny": 9, "other": 2}))
+    assert cache.architecture_key("tiny_dense") == key
+    monkeypatch.setattr(cache, "RECIPE_VERSION", cache.RECIPE_VERSION + 1)
+    assert cache.architecture_key("tiny_dense") == key
+    for changes in [{"architecture": {"n_hidden": 64}}, {"inputs": "image"}, {"build": models.cnn, "architecture": {}}]:
+        monkeypatch.setitem(models.MODELS, "tiny_dense", tiny_spec(**changes))
+        assert cache.architecture_key("tiny_dense") != key
+
+
+def test_save_records_what_the_entry_is(tmp_path, tiny_dense):
+    path = cache.save(tiny_dense.new(), "tiny_dense", TINY, {"loss": [1.0]}, directory=tmp_path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["key"] == cache.model_key("tiny_dense", TINY) and meta["source"] == "trained"
+    assert meta["architecture_key"] == cache.architecture_key("tiny_dense") and meta["history"] == {"loss": [1.0]}
+
+
+def test_get_model_prints_and_records_the_test_accuracy(tmp_path, capsys, monkeypatch, tiny_dense):
+    arrays = separable_arrays()
+    model = cache.get_model("tiny_dense", TINY, arrays, directory=tmp_path)
+    from labsupport import inference
+
+    expected = inference.accuracy({"tiny_dense": model}, *arrays[1])["tiny_dense"]
+    assert f"trained the 'tiny_dense' model (tiny profile) now and cached it: test accuracy {expected:.4f}" \
+        in capsys.readouterr().out
+    monkeypatch.setattr(data, "load_mnist", lambda: pytest.fail("measured again"))
+    cache.get_model("tiny_dense", TINY, directory=tmp_path)
+    assert f"(tiny profile) from the cache: test accuracy {expected:.4f}" in capsys.readouterr().out
+
+
+OTHER = Profile("other", n_train=60, n_val=20, batch_size=16)
+
+
+def test_any_profile_uses_a_cached_network_of_another_profile(tmp_path, capsys, monkeypatch):
+    spec = tiny_spec(epochs={"tiny": 1, "other": 1})
+    monkeypatch.setitem(models.MODELS, spec.name, spec)
+    arrays = separable_arrays()
+    cache.get_model("tiny_dense", TINY, arrays, directory=tmp_path)  # trained under TINY
+    capsys.readouterr()
+    cache.get_model("tiny_dense", OTHER, arrays, directory=tmp_path, any_profile=True)
+    out = capsys.readouterr().out
+    assert "loaded the trained 'tiny_dense' model (tiny profile)" in out
+    assert "not this chapter's other profile" in out and "training" not in out
+    cache.get_model("tiny_dense", OTHER, arrays, directory=tmp_path, seed=7, any_profile=True)  # another seed
+    assert "training it now" in capsys.readouterr().out
+    cache.get_model("tiny_dense", OTHER, arrays, directory=tmp_path)  # a chapter that wants its own profile
+    assert "training it now" in capsys.readouterr().out
+    cache.get_model("tiny_dense", OTHER, arrays, directory=tmp_path, any_profile=True)
+    assert "loaded the trained 'tiny_dense' model (other profile)" in capsys.readouterr().out  # its own first
+
+
+def test_any_profile_never_uses_another_architecture(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(models.MODELS, "tiny_dense", tiny_spec(epochs={"tiny": 1, "other": 1}))
+    arrays = separable_arrays()
+    cache.get_model("tiny_dense", TINY, arrays, directory=tmp_path)
+    monkeypatch.setitem(models.MODELS, "tiny_dense",
+                        tiny_spec(epochs={"tiny": 1, "other": 1}, architecture={"n_hidden": 8}))
+    capsys.readouterr()
+    model = cache.get_model("tiny_dense", OTHER, arrays, directory=tmp_path, any_profile=True)
+    assert "training it now" in capsys.readouterr().out and model.get_layer("hidden").units == 8
