@@ -5,12 +5,16 @@ How a speed is measured
 On the 2-core machines this course is built on, consecutive epochs of the same
 model on the same images take either about 2.5 s or exactly twice that (4,096
 images of the CNN), in spells that come and go, so a median of three epochs
-can land on the slow mode. Where the modes come from could not be settled on
-a shared machine; the likeliest cause is the machine rather than our code:
-TensorFlow splits each operation over both cores, so while anything else
-holds one core, every step waits for its other half and takes twice as long.
-The input pipeline has little to do (the arrays are cached in memory as
-tensors, shuffled and prefetched). So :func:`time_training` cuts its timed
+can land on the slow mode. Where the modes come from could not be fully
+settled on a shared machine, but it looks like the machine rather than our
+code: the process's CPU time per epoch (``time.process_time``) stays the
+same in fast and slow epochs while the wall time changes (measured: 5.3 to
+5.9 CPU seconds for wall times of 8 to 20.5 s on a busy machine), so a slow
+epoch does no extra work in TensorFlow's thread pools, oneDNN or the input
+pipeline; it waits. TensorFlow splits each operation over both cores, so
+while anything else holds one core, every step waits for its other half and
+takes twice as long. (The input pipeline has little to do anyway: the arrays
+are cached in memory as tensors, shuffled and prefetched.) So :func:`time_training` cuts its timed
 epochs into many short *samples* of a few training steps each and reports a
 stated statistic of them, :data:`QUANTILE` (the 25th percentile): the speed
 the machine gives when nothing else competes for it, which a slow spell
