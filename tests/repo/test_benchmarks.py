@@ -345,6 +345,23 @@ def test_parse_seeds_and_bad_seeds_are_usage_errors(tmp_path):
     assert own_digits.main([str(tmp_path), "--seeds", "1,x"]) == 2
 
 
+def test_remembered_pipeline_runs_once_per_file():
+    calls = []
+
+    def run(path: Path) -> np.ndarray:
+        calls.append(path)
+        if path.name.startswith("8"):
+            raise digits.DigitImageError("no ink")
+        return np.full((28, 28), len(calls), np.uint8)
+
+    once = own_digits.remembered(run)
+    for _ in range(2):
+        assert once(Path("3_a.png"))[0, 0] == 1
+        with pytest.raises(digits.DigitImageError, match="no ink"):
+            once(Path("8_b.png"))
+    assert calls == [Path("3_a.png"), Path("8_b.png")]
+
+
 def seeded_results(dense: list[int], augmented: list[int]) -> own_digits.Results:
     """Four images (labels 3 7 1 5): photo and drawn from a tuned source, photo and drawn from a held-out one."""
     samples = [own_digits.Sample("3_a.png", 3, Path("3_a.png"), "photo", origin="me/tuned"),

@@ -231,6 +231,24 @@ def seed_report(by_seed: Mapping[int, Results], tuned: Collection[str] = TUNED_S
     return lines
 
 
+def remembered(run: Callable[[digits.Source], np.ndarray]) -> Callable[[digits.Source], np.ndarray]:
+    """A pipeline that runs once per file path and then repeats its digit or its error (for several seeds)."""
+    seen: dict[str, np.ndarray | digits.DigitImageError] = {}
+
+    def once(source: digits.Source) -> np.ndarray:
+        key = str(source)
+        if key not in seen:
+            try:
+                seen[key] = run(source)
+            except digits.DigitImageError as e:
+                seen[key] = e
+        if isinstance(seen[key], digits.DigitImageError):
+            raise seen[key]
+        return seen[key]
+
+    return once
+
+
 def parse_seeds(text: str) -> list[int]:
     """``"42,1,2"`` -> [42, 1, 2] (no repeats)."""
     try:
@@ -264,9 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(files)} images in {args.folder}; {profile.name} profile")
     print(f"training seeds: {', '.join(map(str, args.seeds))} (the book's is {SEED}); "
           f"file by file below: seed {args.seeds[0]}")
+    pipelines = {name: remembered(run) for name, run in PIPELINES.items()}  # each photo read once
     by_seed = {}
     for seed in args.seeds:
-        by_seed[seed] = evaluate(files, cache.get_models(profile, seed=seed), kinds=kinds, origins=origins)
+        networks = cache.get_models(profile, seed=seed)
+        by_seed[seed] = evaluate(files, networks, pipelines, kinds=kinds, origins=origins)
     for line in report(by_seed[args.seeds[0]], headline=False) + seed_report(by_seed):
         print(line)
     return 0
