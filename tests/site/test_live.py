@@ -260,6 +260,53 @@ def test_bad_files_get_the_pythons_messages(site):
     assert huge == f"the upload is over {digits.MAX_BYTES // 1_000_000} MB; use a smaller photo", huge
 
 
+#: Seconds the page may take over one damaged photo: generous, so that only a hang fails.
+DAMAGED_PHOTO_SECONDS = 20
+
+
+def test_damaged_sample_photos_end_in_a_message_or_a_digit(site):
+    """30 seeded damaged copies of the sample photos (PNG and JPEG) given to openPhoto, as the photo picker does.
+
+    Each ends, in time, in a digit or one of the course's messages (never "Something went wrong"), and
+    nothing reaches the console as an uncaught error. The Python side: tests/unit/test_digits.py.
+    """
+    import damage
+
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    browser.console_errors(driver, base)  # empties the log
+    driver.execute_script(
+        "window.uncaught = [];"
+        "addEventListener('error', e => uncaught.push(String(e.message)));"
+        "addEventListener('unhandledrejection', e => uncaught.push(String(e.reason)));"
+    )
+    ended, slow = {"digit": 0, "message": 0}, []
+    for what, data in damage.damaged_files(damage.sample_files(), 30, seed=19):
+        shown = driver.execute_async_script(
+            "const [data, name, done] = arguments; const start = performance.now();"
+            "const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));"
+            "const blob = new Blob([bytes]); blob.name = name;"
+            "LabLive.apps['own-digit'].openPhoto(blob).then(r => done({digit: r ? r.digit.length : 0, "
+            "  seconds: (performance.now() - start) / 1000,"
+            "  message: document.querySelector('[data-live-app=own-digit] .live-message').textContent}));",
+            base64.b64encode(data).decode(), what,
+        )
+        if shown["digit"]:
+            assert shown["digit"] == 28 * 28, what
+            ended["digit"] += 1
+        else:
+            message = shown["message"]
+            assert message and not message.startswith("Something went wrong"), (what, message)
+            ended["message"] += 1
+        if shown["seconds"] > DAMAGED_PHOTO_SECONDS:
+            slow.append(f"{what}: {shown['seconds']:.0f} s")
+    assert driver.execute_script("return window.uncaught") == []
+    assert [e for e in browser.console_errors(driver, base) if "Uncaught" in e] == []
+    assert not slow, slow
+    assert ended["digit"] > 0 and ended["message"] > 0, ended
+    print(ended)
+
+
 def test_the_layer_explorer_renders_every_layer_for_a_drawn_digit(site):
     driver, base = site
     open_live(driver, base, LAYERS)
