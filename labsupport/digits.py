@@ -18,6 +18,8 @@ every step:
                                paper differ most (:func:`ink_colour_difference`,
                                :func:`colour_weights`)
 :func:`ink_is_dark`            dark ink on light paper, or the other way round?
+                               (the ink's tail, :func:`ink_skewness`; in a
+                               close-up the frame, :func:`frame_light_share`)
 :func:`ink_image`              ink bright, paper dark
 :func:`remove_background`      subtract the slowly varying light and paper, with
                                a window wider than the strokes
@@ -343,14 +345,77 @@ def colour_to_gray(rgb: np.ndarray, weights: np.ndarray | None = None) -> np.nda
     return np.clip(gray, 0, 1).astype(np.float32)
 
 
+def ink_skewness(contrast: np.ndarray) -> float:
+    """Skewness of the values of a :func:`local_contrast` image: how long the ink's tail is.
+
+    Ink covering a small share of the image makes a long tail on its side
+    (dark ink: a large negative skewness); ink covering a third of the image
+    or more, as in a close-up of a digit written with a thick marker, hardly
+    any: then the tail cannot tell ink from paper.
+
+    Returns
+    -------
+    float
+        The third central moment over the second's power 1.5; 0 for a
+        constant image.
+    """
+    centred = contrast - contrast.mean()
+    spread = float(np.mean(centred**2))
+    if spread <= 0:
+        return 0.0
+    return float(np.mean(centred**3)) / spread**1.5
+
+
+#: The ink's tail decides the polarity alone when the skewness is at least this large in size ...
+SKEW_SURE = 1.0
+#: ... otherwise the frame does (a ring this share of the longer side wide, at least a pixel) ...
+FRAME_SHARE = 0.03
+#: ... when at least this share of it lies on one side of Otsu's threshold: that side is the paper.
+FRAME_AGREE = 0.7
+
+
+def frame_light_share(gray: np.ndarray) -> float:
+    """Share of the image's frame on the light side of Otsu's threshold.
+
+    The frame (a ring :data:`FRAME_SHARE` of the longer side wide along the
+    image's edges) is mostly paper, even when a close-up's digit touches
+    it: near 1 for light paper, near 0 for a dark board or canvas.
+
+    Parameters
+    ----------
+    gray : ndarray, shape (h, w), values in [0, 1]
+
+    Returns
+    -------
+    float
+    """
+    h, w = gray.shape
+    k = max(1, int(max(h, w) * FRAME_SHARE))
+    ring = np.ones(gray.shape, bool)
+    ring[k : h - k, k : w - k] = False
+    return float(np.mean(gray[ring] > otsu_threshold(gray)))
+
+
 def ink_is_dark(gray: np.ndarray) -> bool:
     """Whether the ink is darker than the paper.
 
     Light gradients and shadows are taken out first (:func:`local_contrast`);
     then the ink, the minority, makes a long tail on its side of the
-    brightness values (:func:`ink_is_dark_in`).
+    brightness values (:func:`ink_is_dark_in`). When that tail is short
+    (:func:`ink_skewness` below :data:`SKEW_SURE` in size: a close-up in
+    which the digit covers much of the image, so that ink and paper are
+    almost as common), the frame decides if it agrees on one side
+    (:func:`frame_light_share` at least :data:`FRAME_AGREE`, or at most
+    1 minus it): the paper is what lies along the image's edges.
     """
-    return ink_is_dark_in(local_contrast(gray))
+    contrast = local_contrast(gray)
+    if abs(ink_skewness(contrast)) < SKEW_SURE:
+        light = frame_light_share(gray)
+        if light >= FRAME_AGREE:
+            return True
+        if light <= 1 - FRAME_AGREE:
+            return False
+    return ink_is_dark_in(contrast)
 
 
 def ink_image(gray: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:

@@ -12,6 +12,7 @@ photos, but they are not real handwriting.
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -260,7 +261,9 @@ HARD_INKS = [(45, 75, 200), (150, 45, 165), (205, 45, 45), (35, 135, 70), (80, 1
 
 #: The troubles of the hard set; each photo has two of them (and 1s, 4s and
 #: 7s half the time their other shape, :data:`VARIANTS`).
-HARD_TROUBLES = ("ballpoint", "thin_broken", "blur", "small")
+HARD_TROUBLES = ("ballpoint", "thin_broken", "blur", "small", "closeup", "thin_loops")
+#: Troubles that exclude each other (a close-up is neither small nor thin).
+HARD_CLASHES = ({"closeup", "small"}, {"closeup", "thin_broken"}, {"closeup", "thin_loops"}, {"thin_loops", "small"})
 
 #: The seed of the hard set the own-digit chapter measures.
 HARD_SEED = 2024
@@ -271,10 +274,15 @@ def hard_style(label: int, rng: np.random.Generator, size: int = 480) -> dict:
 
     ``ballpoint``: coloured ink on tinted paper, fading in and out;
     ``thin_broken``: a fine pen that skips; ``blur``: out of focus;
-    ``small``: a small digit in a large frame. Two of them, drawn at random.
+    ``small``: a small digit in a large frame; ``closeup``: a thick marker's
+    digit filling most of the frame (ink almost as common as paper);
+    ``thin_loops``: a fine line whose loops and gaps (a 4's triangle, a 6's
+    loop) thickening must not fill. Two of them, drawn at random among the
+    pairs that do not clash (:data:`HARD_CLASHES`).
     """
     style: dict = {"dark_paper": False, "light": rng.uniform(0.1, 0.5)}
-    for trouble in rng.choice(HARD_TROUBLES, size=2, replace=False):
+    pairs = [p for p in itertools.combinations(HARD_TROUBLES, 2) if set(p) not in HARD_CLASHES]
+    for trouble in pairs[rng.integers(len(pairs))]:
         if trouble == "ballpoint":
             style["paper"] = HARD_PAPERS[rng.integers(len(HARD_PAPERS))]
             style["ink"] = HARD_INKS[rng.integers(len(HARD_INKS))]
@@ -285,6 +293,10 @@ def hard_style(label: int, rng: np.random.Generator, size: int = 480) -> dict:
             style["breaks"] = rng.uniform(0.05, 0.15)
         elif trouble == "blur":
             style["blur"] = rng.uniform(2.0, 3.5) * size / 480
+        elif trouble == "closeup":
+            style.update(closeup=True, digit_size=0.9, offset=(0.0, 0.0), pen=rng.uniform(0.18, 0.25))
+        elif trouble == "thin_loops":
+            style.update(thin_loops=True, pen=rng.uniform(0.008, 0.014), digit_size=rng.uniform(0.3, 0.45))
         else:
             style["digit_size"] = rng.uniform(0.12, 0.2)
     if label in VARIANTS and rng.random() < 0.5:
@@ -299,8 +311,26 @@ def hard_photos(n_per_digit: int, seed: int = HARD_SEED, size: int = 480) -> lis
     for _ in range(n_per_digit):
         for label in range(10):
             style = hard_style(label, rng, size)
-            photos.append((label, render_photo(label, rng, size=size, **style), style))
+            photo = render_photo(label, rng, size=size, **style)
+            if style.get("closeup"):
+                photo = crop_tight(photo)
+            photos.append((label, photo, style))
     return photos
+
+
+#: A close-up of the hard set is cropped by this share of its side on every side (:func:`crop_tight`).
+CLOSEUP_CROP = 0.09
+
+
+def crop_tight(photo: Image.Image, share: float = CLOSEUP_CROP) -> Image.Image:
+    """The middle of a photo, ``share`` of its side cut off on every side, at the same size.
+
+    A large digit, drawn :data:`FRAME_MARGIN` away from the frame, then
+    touches it: a photo cropped tight around the digit.
+    """
+    w, h = photo.size
+    box = (round(w * share), round(h * share), round(w * (1 - share)), round(h * (1 - share)))
+    return photo.crop(box).resize((w, h), Image.Resampling.BICUBIC)
 
 
 def make_hard_set(n_per_digit: int, seed: int = HARD_SEED, size: int = 480) -> list[tuple[int, Image.Image]]:
@@ -320,11 +350,14 @@ VARIANT_NAMES = {1: "serif 1", 4: "closed-top 4", 7: "crossed 7"}
 def troubles(label: int, style: dict) -> list[str]:
     """The names of the troubles of one photo of the hard set (:func:`hard_style`).
 
-    ``"ballpoint"``, ``"thin_broken"``, ``"blur"``, ``"small"``, and the
-    name of the shape from :data:`VARIANT_NAMES` when it has one.
+    ``"ballpoint"``, ``"thin_broken"``, ``"blur"``, ``"small"``,
+    ``"closeup"``, ``"thin_loops"``, and the name of the shape from
+    :data:`VARIANT_NAMES` when it has one.
     """
-    names = {"fade": "ballpoint", "breaks": "thin_broken", "blur": "blur", "digit_size": "small"}
-    found = [name for key, name in names.items() if key in style]
+    names = {"fade": "ballpoint", "breaks": "thin_broken", "blur": "blur", "digit_size": "small",
+             "closeup": "closeup", "thin_loops": "thin_loops"}
+    found = [name for key, name in names.items() if key in style
+             and not (name == "small" and (style.get("closeup") or style.get("thin_loops")))]
     if style.get("variant") and label in VARIANT_NAMES:
         found.append(VARIANT_NAMES[label])
     return found

@@ -381,6 +381,64 @@ def test_light_ink_on_dark_board():
     assert d.max() == 255 and d[0, 0] == 0
 
 
+# --- close-ups and thin loops (issue 17, failure kinds 1 and 2) ------------
+
+
+def closeup_photo(label: int, seed: int, dark_ink: bool = True) -> Image.Image:
+    """A thick marker's digit filling most of a tightly cropped frame (the hard set's close-up)."""
+    rng = np.random.default_rng(seed)
+    paper, ink = ((235, 235, 230), (20, 20, 25)) if dark_ink else ((30, 35, 30), (235, 235, 230))
+    photo = synthetic.render_photo(label, rng, size=240, digit_size=0.9, offset=(0.0, 0.0), pen=0.22, light=0.2,
+                                   dark_paper=not dark_ink, ruled=False, ink=ink, paper=paper)
+    return synthetic.crop_tight(photo)
+
+
+def gray_of(image: Image.Image) -> np.ndarray:
+    return digits.colour_to_gray(digits.downscale(digits.to_rgb(image)))
+
+
+def test_ink_skewness_is_long_tailed_for_little_ink_and_short_for_a_closeup():
+    spot = np.ones((100, 100), np.float32)
+    spot[40:50, 40:60] = 0.0
+    assert digits.ink_skewness(spot) < -3
+    assert digits.ink_skewness(1 - spot) > 3
+    assert digits.ink_skewness(np.zeros((10, 10), np.float32)) == 0.0
+    closeup = digits.local_contrast(gray_of(closeup_photo(0, 0)))
+    assert abs(digits.ink_skewness(closeup)) < digits.SKEW_SURE
+
+
+def test_frame_light_share_sees_the_paper_along_the_edges():
+    assert digits.frame_light_share(drawn_digit()) == 1.0
+    assert digits.frame_light_share(drawn_digit(dark_ink=False)) == 0.0
+    assert digits.frame_light_share(gray_of(closeup_photo(0, 0))) >= digits.FRAME_AGREE
+
+
+@pytest.mark.parametrize("dark_ink", [True, False], ids=["marker-on-paper", "chalk-on-board"])
+def test_closeup_polarity_comes_from_the_frame(dark_ink, monkeypatch):
+    """A close-up whose ink is almost as common as its paper: the tail alone takes the paper for the digit."""
+    photo = closeup_photo(0, 0, dark_ink)
+    gray = gray_of(photo)
+    assert digits.ink_is_dark_in(digits.local_contrast(gray)) != dark_ink  # the old rule: reversed
+    assert digits.ink_is_dark(gray) == dark_ink
+    steps = digits.preprocess(photo)
+    assert steps.dark_ink == dark_ink
+    assert steps.digit[0, 0] == 0 and (steps.digit > 127).mean() < 0.25  # a 0's ring, not a filled page
+    monkeypatch.setattr(digits, "SKEW_SURE", 0.0)  # without the frame: the reversed digit of issue 17
+    assert digits.preprocess(photo).dark_ink != dark_ink
+
+
+def test_polarity_of_the_hard_sets_closeups():
+    photos = [(label, photo) for label, photo, style in synthetic.hard_photos(3) if style.get("closeup")]
+    assert len(photos) >= 3
+    for label, photo in photos:
+        assert digits.preprocess(photo).dark_ink, label
+
+
+def test_hard_set_has_closeups_and_thin_loops():
+    named = [synthetic.troubles(label, style) for label, _, style in synthetic.hard_photos(2)]
+    assert any("closeup" in n for n in named) and any("thin_loops" in n for n in named)
+
+
 # --- bad input -------------------------------------------------------------
 
 

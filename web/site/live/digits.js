@@ -60,6 +60,12 @@
   const INK_SHARE = 0.01;
   /** "Around": a box of this share of the longer side, wider than thick strokes. */
   const LOCAL_SHARE = 1 / 4;
+  /** The ink's tail decides the polarity alone when the skewness is at least this large in size ... */
+  const SKEW_SURE = 1.0;
+  /** ... otherwise the frame does (a ring this share of the longer side wide, at least a pixel) ... */
+  const FRAME_SHARE = 0.03;
+  /** ... when at least this share of it lies on one side of Otsu's threshold: that side is the paper. */
+  const FRAME_AGREE = 0.7;
   /** The background window is at least this share of the image's longer side ... */
   const BACKGROUND_SHARE = 1 / 12;
   /** ... and at least this many times the width of the wider strokes ... */
@@ -924,9 +930,50 @@
     return out;
   }
 
-  /** Port of ink_is_dark: ink darker than the paper? (local contrast, then the tail of its values). */
+  /** Port of ink_skewness: the third central moment over the second's power 1.5 (0 for a constant image). */
+  function inkSkewness(contrast) {
+    const data = contrast.data;
+    const n = data.length;
+    const mean = f32(pairwiseSum32(data, 0, n) / n);
+    const squares = new Float32Array(n);
+    const cubes = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = f32(data[i] - mean);
+      squares[i] = c * c;
+      cubes[i] = c * c * c;
+    }
+    const spread = f32(pairwiseSum32(squares, 0, n) / n);
+    if (!(spread > 0)) return 0;
+    return f32(pairwiseSum32(cubes, 0, n) / n) / Math.pow(spread, 1.5);
+  }
+
+  /** Port of frame_light_share: share of the frame (FRAME_SHARE of the longer side) above Otsu's threshold. */
+  function frameLightShare(gray) {
+    const { width, height, data } = gray;
+    const k = Math.max(1, Math.trunc(Math.max(height, width) * FRAME_SHARE));
+    const level = otsuThreshold(gray);
+    let light = 0;
+    let count = 0;
+    for (let y = 0; y < height; y++) {
+      const rowInFrame = y < k || y >= height - k;
+      for (let x = 0; x < width; x++) {
+        if (!rowInFrame && x >= k && x < width - k) continue;
+        count++;
+        if (data[y * width + x] > level) light++;
+      }
+    }
+    return light / count;
+  }
+
+  /** Port of ink_is_dark: the tail of the local contrast's values, or the frame when the tail is short. */
   function inkIsDark(gray) {
-    return inkIsDarkIn(localContrast(gray));
+    const contrast = localContrast(gray);
+    if (Math.abs(inkSkewness(contrast)) < SKEW_SURE) {
+      const light = frameLightShare(gray);
+      if (light >= FRAME_AGREE) return true;
+      if (light <= 1 - FRAME_AGREE) return false;
+    }
+    return inkIsDarkIn(contrast);
   }
 
   /** Port of ink_image: ink bright, paper dark (MNIST's polarity). */
@@ -1387,12 +1434,13 @@
     MAX_PIXELS, MAX_BYTES, MIN_SIDE, MIN_CONTRAST, MIN_DIGIT_SHARE, WORK_SIDE, BOX, FIELD, LUMA, INK_SHARE,
     LOCAL_SHARE, BACKGROUND_SHARE, BACKGROUND_PER_STROKE, BACKGROUND_MAX_SHARE, LINE_RUN_SHARE,
     LINE_SPAN_SHARE, LINE_TILT_SHARE, MIN_LINES, LINE_WIDTH_SHARE, MIN_INK, WEAK_SHARE, EIGHT, NEAR_SHARE,
-    PIECE_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN,
+    PIECE_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN, SKEW_SURE, FRAME_SHARE,
+    FRAME_AGREE,
     // errors
     DigitImageError, MESSAGES, checkFile, checkSize, notAnImage,
     // the pipeline
     openImage, toGrayscale, toRgb, downscale, localContrast, inkIsDarkIn, inkColourDifference, colourWeights,
-    colourToGray, inkIsDark, inkImage, backgroundWindow, localStrokeWidth, removeBackground, removeLines,
+    colourToGray, inkSkewness, frameLightShare, inkIsDark, inkImage, backgroundWindow, localStrokeWidth, removeBackground, removeLines,
     otsuThreshold, strongInkLevel, inkMask, selectDigit, boundingBox, strokeWidth, cropDigit, disc,
     setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
     // the library routines, for tests
