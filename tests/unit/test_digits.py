@@ -8,7 +8,8 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
+from scipy import ndimage
 
 from labsupport import digits, synthetic
 
@@ -437,6 +438,73 @@ def test_polarity_of_the_hard_sets_closeups():
 def test_hard_set_has_closeups_and_thin_loops():
     named = [synthetic.troubles(label, style) for label, _, style in synthetic.hard_photos(2)]
     assert any("closeup" in n for n in named) and any("thin_loops" in n for n in named)
+
+
+def thin_four(closed: bool, height: int = 150, pen: int = 3) -> np.ndarray:
+    """A fine pen's 4 as a crop (ink 1 on 0): a narrow closed triangle, or open at the top with a narrow gap."""
+    width = int(height * (0.67 if closed else 0.53))
+    image = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(image)
+    h, w = height, width
+    if closed:
+        draw.line([(0.62 * w, 0.98 * h), (0.62 * w, 0.02 * h), (0.3 * w, 0.62 * h), (0.95 * w, 0.62 * h)],
+                  fill=255, width=pen)
+    else:
+        draw.line([(0.4 * w, 0.02 * h), (0.2 * w, 0.62 * h), (0.95 * w, 0.62 * h)], fill=255, width=pen)
+        draw.line([(0.62 * w, 0.02 * h), (0.62 * w, 0.98 * h)], fill=255, width=pen)
+    a = np.asarray(image, np.float32) / 255
+    top, bottom, left, right = digits.bounding_box(a > 0)
+    return a[top:bottom, left:right]
+
+
+def test_count_holes():
+    ring = np.zeros((30, 30), bool)
+    ring[5:25, 5:25] = True
+    ring[10:20, 10:20] = False
+    assert digits.count_holes(ring) == 1
+    assert digits.count_holes(ring, min_side=10) == 1 and digits.count_holes(ring, min_side=12) == 0
+    eight = ring.copy()
+    eight[14:16, 5:25] = True
+    assert digits.count_holes(eight) == 2
+    cup = ring.copy()
+    cup[5:10, 10:20] = False  # open at the top: a gap, not a hole
+    assert digits.count_holes(cup) == 0
+    assert digits.count_holes(cup, box=digits.bounding_box(cup)) == 1
+
+
+def plain_dilation(crop: np.ndarray) -> np.ndarray:
+    """What set_stroke_width did before: a round grey dilation to MNIST's width, whatever it fills."""
+    change = int(round(digits.STROKE_WIDTH_IN_BOX * max(crop.shape) / digits.BOX - digits.stroke_width(crop > 0)))
+    return ndimage.grey_dilation(np.pad(crop, change), footprint=digits._disc(change + 1))
+
+
+def test_thickening_keeps_a_closed_4s_triangle():
+    crop = thin_four(closed=True)
+    min_side = digits.HOLE_IN_BOX * max(crop.shape) / digits.BOX
+    assert digits.count_holes(crop > 0, min_side) == 1
+    assert digits.count_holes(plain_dilation(crop) > 0, min_side) == 0  # filled: a 1
+    stroked = digits.set_stroke_width(crop, keep_holes=True)
+    assert digits.count_holes(stroked > 0, min_side) == 1
+    assert digits.stroke_width(stroked > 0) > digits.stroke_width(crop > 0)  # still thickened, less
+
+
+def test_thickening_keeps_an_open_4s_gap():
+    crop = thin_four(closed=False)
+    min_side = digits.HOLE_IN_BOX * max(crop.shape) / digits.BOX
+    assert digits.count_holes(crop > 0, min_side) == 0
+    assert digits.count_holes(plain_dilation(crop) > 0, min_side) == 1  # the gap closed: a 9
+    stroked = digits.set_stroke_width(crop, keep_holes=True)
+    assert digits.count_holes(stroked > 0, min_side) == 0
+    assert digits.stroke_width(stroked > 0) > digits.stroke_width(crop > 0)
+
+
+def test_thickening_without_small_loops_is_unchanged():
+    """A digit with no narrow hole or gap is grown to MNIST's width as before; preprocess does not keep holes."""
+    crop = np.zeros((100, 12), np.float32)
+    crop[:, 4:8] = 1.0
+    np.testing.assert_array_equal(digits.set_stroke_width(crop, keep_holes=True), plain_dilation(crop))
+    four = thin_four(closed=True)
+    np.testing.assert_array_equal(digits.set_stroke_width(four), plain_dilation(four))
 
 
 # --- bad input -------------------------------------------------------------

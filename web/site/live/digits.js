@@ -93,6 +93,8 @@
   const PIECE_SHARE = 0.01;
   /** MNIST's strokes are about this wide, in pixels of the 20x20 box. */
   const STROKE_WIDTH_IN_BOX = 2.8;
+  /** Holes and gaps must survive setStrokeWidth at least this many pixels of the 20x20 box across. */
+  const HOLE_IN_BOX = 1.5;
   /** How fitBox resamples (PIL's Image.Resampling.BOX). */
   const RESAMPLE = "box";
   /** A digit whose longer side is below this share of the working image's is looked at again ... */
@@ -418,10 +420,11 @@
 
   /**
    * scipy.ndimage.label(mask, structure=EIGHT): 8-connected components,
-   * numbered 1, 2, ... in raster order of their first pixel.
+   * numbered 1, 2, ... in raster order of their first pixel; with `four`,
+   * scipy's default structure: 4-connected (through edges only).
    * Returns {labels: Int32Array, count}.
    */
-  function label(mask) {
+  function label(mask, four) {
     const { width, height, data } = mask;
     const provisional = new Int32Array(width * height);
     const parent = [0];
@@ -444,12 +447,14 @@
         const i = y * width + x;
         if (!data[i]) continue;
         let current = 0;
-        const neighbours = [
-          x > 0 ? provisional[i - 1] : 0,
-          y > 0 && x > 0 ? provisional[i - width - 1] : 0,
-          y > 0 ? provisional[i - width] : 0,
-          y > 0 && x < width - 1 ? provisional[i - width + 1] : 0,
-        ];
+        const neighbours = four
+          ? [x > 0 ? provisional[i - 1] : 0, y > 0 ? provisional[i - width] : 0]
+          : [
+              x > 0 ? provisional[i - 1] : 0,
+              y > 0 && x > 0 ? provisional[i - width - 1] : 0,
+              y > 0 ? provisional[i - width] : 0,
+              y > 0 && x < width - 1 ? provisional[i - width + 1] : 0,
+            ];
         for (const l of neighbours) {
           if (!l) continue;
           current = current ? union(current, l) : find(l);
@@ -1232,8 +1237,54 @@
     return out;
   }
 
-  /** Port of set_stroke_width: grey dilation of thin strokes, grey erosion of thick ones, to MNIST's width. */
-  function setStrokeWidth(crop, inBox) {
+  /**
+   * Port of count_holes: 4-connected background regions not reaching the border, into which a round spot
+   * minSide across fits; with box ([top, bottom, left, right]) drawn round the ink first, the gaps too.
+   */
+  function countHoles(mask, minSide, box) {
+    minSide = minSide || 0;
+    const width = mask.width + 2;
+    const height = mask.height + 2;
+    const background = newImage(width, height, Uint8Array);
+    background.data.fill(1);
+    for (let y = 0; y < mask.height; y++) {
+      for (let x = 0; x < mask.width; x++) {
+        let ink = mask.data[y * mask.width + x];
+        if (box) {
+          const [top, bottom, left, right] = box;
+          const inside = y >= top && y < bottom && x >= left && x < right;
+          if (inside && (y === top || y === bottom - 1 || x === left || x === right - 1)) ink = 1;
+        }
+        background.data[(y + 1) * width + x + 1] = ink ? 0 : 1;
+      }
+    }
+    const { labels, count } = label(background, true);
+    if (count === 0) return 0;
+    const distance = distanceTransformEdt(background).data;
+    const depth = new Float64Array(count + 1);
+    for (let i = 0; i < labels.length; i++) if (distance[i] > depth[labels[i]]) depth[labels[i]] = distance[i];
+    const outside = labels[0];
+    let holes = 0;
+    for (let l = 1; l <= count; l++) if (l !== outside && depth[l] >= minSide / 2) holes++;
+    return holes;
+  }
+
+  /** Port of grow_keeping_holes: the widest round grey dilation (at most change + 1 across) keeping holes and gaps. */
+  function growKeepingHoles(image, change, minSide) {
+    minSide = minSide || 0;
+    const box = boundingBox(maskOf(image, (v) => v > 0));
+    const holes = (mask) => [countHoles(mask, minSide), countHoles(mask, minSide, box)];
+    const before = holes(maskOf(image, (v) => v > 0));
+    for (let step = change; step >= 1; step--) {
+      const grown = footprintFilter(image, disc(step + 1), step + 1, true);
+      const after = holes(maskOf(grown, (v) => v > 0));
+      if (after[0] === before[0] && after[1] === before[1]) return grown;
+    }
+    return { width: image.width, height: image.height, data: Float32Array.from(image.data) };
+  }
+
+  /** Port of set_stroke_width: grey dilation of thin strokes (keepHoles: growKeepingHoles), grey erosion of thick ones. */
+  function setStrokeWidth(crop, inBox, keepHoles) {
     inBox = inBox === undefined ? STROKE_WIDTH_IN_BOX : inBox;
     const width = strokeWidth(maskOf(crop, (v) => v > 0));
     if (!width) return { width: crop.width, height: crop.height, data: Float32Array.from(crop.data) };
@@ -1244,6 +1295,7 @@
       for (let y = 0; y < crop.height; y++) {
         grown.data.set(crop.data.subarray(y * crop.width, (y + 1) * crop.width), (y + change) * grown.width + change);
       }
+      if (keepHoles) return growKeepingHoles(grown, change, (HOLE_IN_BOX * Math.max(crop.height, crop.width)) / BOX);
       return footprintFilter(grown, disc(change + 1), change + 1, true);
     }
     change = Math.min(-change, Math.trunc(width / 2));
@@ -1435,14 +1487,14 @@
     LOCAL_SHARE, BACKGROUND_SHARE, BACKGROUND_PER_STROKE, BACKGROUND_MAX_SHARE, LINE_RUN_SHARE,
     LINE_SPAN_SHARE, LINE_TILT_SHARE, MIN_LINES, LINE_WIDTH_SHARE, MIN_INK, WEAK_SHARE, EIGHT, NEAR_SHARE,
     PIECE_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN, SKEW_SURE, FRAME_SHARE,
-    FRAME_AGREE,
+    FRAME_AGREE, HOLE_IN_BOX,
     // errors
     DigitImageError, MESSAGES, checkFile, checkSize, notAnImage,
     // the pipeline
     openImage, toGrayscale, toRgb, downscale, localContrast, inkIsDarkIn, inkColourDifference, colourWeights,
     colourToGray, inkSkewness, frameLightShare, inkIsDark, inkImage, backgroundWindow, localStrokeWidth, removeBackground, removeLines,
     otsuThreshold, strongInkLevel, inkMask, selectDigit, boundingBox, strokeWidth, cropDigit, disc,
-    setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
+    countHoles, growKeepingHoles, setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
     // the library routines, for tests
     lib: {
       roundHalfEven, pairwiseSum32, pairwiseSum64, quantile, reflectIndex, maximumFilter, minimumFilter,
