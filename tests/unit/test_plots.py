@@ -43,6 +43,7 @@ def test_probabilities_marks_the_most_likely_class():
     fig = plots.probabilities(p)
     assert len(fig.axes[0].patches) == 10
     assert "7" in fig.axes[0].get_title() and "most likely 7" in fig.alt_text()
+    assert fig.axes[0].get_xlabel() == "class (digit)"
     with pytest.raises(ValueError, match="10 probabilities"):
         plots.probabilities(np.ones(3))
 
@@ -61,6 +62,9 @@ def test_layer_output_maps_and_vectors():
     assert "conv1: 32 feature maps of 26x26" in maps.alt_text()
     vec = plots.layer_output("dense5", np.random.rand(512))
     assert "512 values" in vec.alt_text()
+    assert vec.axes[0].get_xlabel() == "unit"
+    logits = plots.layer_output("logits", np.random.rand(10))
+    assert logits.axes[0].get_xlabel() == "class (digit)"
     with pytest.raises(ValueError):
         plots.layer_output("odd", np.zeros((2, 2, 2, 2)))
 
