@@ -38,6 +38,9 @@ from .hardware import available_devices
 #: The statistic :func:`time_training` reports: this quantile of its samples' seconds.
 QUANTILE = 0.25
 
+#: Training steps in one sample, in :func:`time_training` and in the training log (:func:`labsupport.train.fit`).
+STEPS_PER_SAMPLE = 4
+
 #: Two speeds "agree" when they differ by at most this fraction of the second (see :func:`agreement`).
 AGREEMENT = 0.20
 
@@ -169,7 +172,7 @@ def time_training(
     warmup_batches: int = 3,
     precision: str | None = None,
     epochs: int = 3,
-    steps_per_sample: int = 4,
+    steps_per_sample: int = STEPS_PER_SAMPLE,
     quantile: float = QUANTILE,
 ) -> Timing:
     """Time training on ``x, y`` on one device, in many short samples.
@@ -235,27 +238,37 @@ def time_training(
 def logged_speed(history: Mapping, images: int, skip_first: bool = True) -> tuple[float, str] | None:
     """Training speed in images per second from a training log (:func:`labsupport.train.fit`'s history).
 
-    The fastest epoch counts, the same choice as :data:`QUANTILE` makes for
-    :func:`time_training`: a slow spell of the machine cannot decide it. The
-    first epoch is left out when there are others (it includes compiling the
-    computation graph). The epoch's training time is used when the log has
-    it (``train_seconds``, validation excluded); an older log has only
-    ``seconds``, which include the validation pass and understate the speed.
+    A log of the current recipe has ``step_samples``, the wall time of every
+    :data:`STEPS_PER_SAMPLE` training steps after the first epoch, and
+    ``images_per_sample``: the speed is then the :data:`QUANTILE` of those
+    samples, the same statistic as :func:`time_training` reports, so the two
+    can be compared like with like. An older log has only epoch times: then
+    the fastest epoch counts (a slow spell cannot decide it either), leaving
+    out the first when there are others (it includes compiling the
+    computation graph), and the training time is used when the log has it
+    (``train_seconds``, validation excluded; ``seconds`` include the
+    validation pass and understate the speed).
 
     Parameters
     ----------
     history : mapping
-        With ``train_seconds`` or ``seconds``: one wall time per epoch.
+        With ``step_samples`` and ``images_per_sample``, or ``train_seconds``
+        or ``seconds`` (one wall time per epoch).
     images : int
-        Training images per epoch.
+        Training images per epoch (for epoch times).
     skip_first : bool
+        Leave out the first epoch's time (epoch times only).
 
     Returns
     -------
     (float, str) or None
-        Images per second and which times were used (``"train_seconds"`` or
-        ``"seconds"``); None when the log has no epoch times.
+        Images per second and what they were computed from
+        (``"step_samples"``, ``"train_seconds"`` or ``"seconds"``); None when
+        the log has no times.
     """
+    samples = list(history.get("step_samples") or [])
+    if samples and history.get("images_per_sample"):
+        return history["images_per_sample"] / float(np.quantile(samples, QUANTILE)), "step_samples"
     for key in ("train_seconds", "seconds"):
         seconds = list(history.get(key) or [])
         if seconds:
@@ -276,6 +289,57 @@ def agreement(speed: float, reference: float, tolerance: float = AGREEMENT) -> t
     """
     difference = (speed - reference) / reference
     return abs(difference) <= tolerance, difference
+
+
+def compare_with_log(here: Timing, history: Mapping, images: int, machine: str, log_name: str = "the log") -> str:
+    """Say whether a measured speed agrees with a training log's (:func:`logged_speed`, :func:`agreement`).
+
+    Parameters
+    ----------
+    here : Timing
+        The speed measured now (:func:`time_training`).
+    history : mapping
+        The training log (:func:`labsupport.train.fit`'s history; empty if there is none).
+    images : int
+        Training images per epoch of the log.
+    machine : str
+        This machine (:func:`labsupport.hardware.hardware_summary`'s ``"hardware"``): a log
+        from another machine, or one that does not say, is not compared.
+    log_name : str
+        How the text names the log.
+
+    Returns
+    -------
+    str
+        A few lines: both speeds and whether they agree within :data:`AGREEMENT`,
+        or why they cannot be compared.
+    """
+    log = logged_speed(history, images)
+    if log is None:
+        return f"No training log here ({log_name}): nothing to compare with."
+    if "hardware" not in history:
+        return (f"{log_name} is an older one that does not say which machine trained it,\n"
+                "so its times cannot be compared with ours.")
+    if history["hardware"] != machine:
+        return (f"{log_name} comes from {history['hardware']},\n"
+                f"not from this machine ({machine}): its times are not comparable with ours.")
+    speed, source = log
+    how = {"step_samples": f"{_quantile_name(QUANTILE)} of {len(history.get('step_samples', []))} samples "
+                           f"of {STEPS_PER_SAMPLE} steps",
+           "train_seconds": "fastest epoch after the first, training only",
+           "seconds": "fastest epoch after the first, validation included"}[source]
+    agree, difference = agreement(here.images_per_second, speed)
+    lines = [f"{log_name}, {images} images per epoch, {how}: {speed:,.0f} images/s"]
+    how_here = (f"{_quantile_name(here.quantile)} of {len(here.samples)} samples" if here.samples
+                else "one measurement")
+    lines.append(f"measured here ({here.device}, {here.precision}, {how_here}): {here.images_per_second:,.0f} images/s")
+    if agree:
+        lines.append(f"They agree within {AGREEMENT:.0%} (difference {difference:+.0%}).")
+    else:
+        lines.append(f"They differ by {difference:+.0%}, more than {AGREEMENT:.0%}: the two do not agree.")
+        lines.append("On a shared machine the usual cause is a busy spell during one of them")
+        lines.append("(the spread of the samples above shows how much this run varied).")
+    return "\n".join(lines)
 
 
 def relative_speeds(timings: list[Timing]) -> list[float]:

@@ -14,7 +14,7 @@ import time
 import keras
 import numpy as np
 
-from . import data, models, performance
+from . import data, models, performance, timing
 from .data import Splits
 from .hardware import hardware_summary
 from .profile import SEED, Profile, seed_everything
@@ -160,22 +160,31 @@ def fit(
     dict
         Keras's history (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
         one value per epoch run) plus ``seconds``, each epoch's wall time,
-        ``train_seconds``, the same without the validation pass, and
-        ``hardware``, the machine that trained (a string, from
+        ``train_seconds``, the same without the validation pass,
+        ``step_samples``, the wall time of every
+        :data:`labsupport.timing.STEPS_PER_SAMPLE` training steps after the
+        first epoch (as :func:`labsupport.timing.time_training` samples), with
+        ``images_per_sample``, and ``hardware``, the machine that trained (a string, from
         :func:`labsupport.hardware.hardware_summary`).
     """
     log = EpochLog(epochs)
+    clock = timing.StepClock(sync_every=timing.STEPS_PER_SAMPLE)
     val_data = performance.dataset(splits.x_val, splits.y_val, batch_size, shuffle=False)
     history = model.fit(
         **performance.fit_inputs(splits.x_train, splits.y_train, batch_size),
         epochs=epochs,
         validation_data=val_data,
-        callbacks=[early_stopping(patience), reduce_lr_on_plateau(), log],
+        callbacks=[early_stopping(patience), reduce_lr_on_plateau(), log, clock],
         verbose=0,
     )
     result = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     result["seconds"] = log.seconds
     result["train_seconds"] = log.train_seconds
+    # the same samples as timing.time_training takes, after the first epoch (which compiles)
+    result["step_samples"] = timing.step_samples(
+        clock.ticks[1:], timing.STEPS_PER_SAMPLE, len(splits.x_train) // batch_size
+    )
+    result["images_per_sample"] = timing.STEPS_PER_SAMPLE * batch_size
     result["hardware"] = hardware_summary()["hardware"]
     best = int(np.argmax(result["val_accuracy"]))
     print(

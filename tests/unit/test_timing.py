@@ -161,6 +161,16 @@ def test_the_training_log_and_the_measurement_are_compared_like_with_like():
     assert timing.logged_speed({"seconds": [12.0, 10.0]}, images=9000) == (900.0, "seconds")
     assert timing.logged_speed({"seconds": [10.0]}, images=9000) == (900.0, "seconds")  # one epoch: it counts
     assert timing.logged_speed({"accuracy": [0.9]}, images=9000) is None
+
+
+def test_logged_speed_of_step_samples_is_the_statistic_time_training_reports():
+    # a log with step samples: the same quantile as time_training, so a slow spell (the 2.0 s samples)
+    # decides neither figure, and epoch times are not used
+    samples = [1.0, 1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 1.0]
+    history = {"step_samples": samples, "images_per_sample": 512, "train_seconds": [99.0, 99.0]}
+    speed, source = timing.logged_speed(history, images=9000)
+    assert source == "step_samples"
+    assert speed == 512 / float(np.quantile(samples, timing.QUANTILE)) == 512.0
     assert timing.agreement(1100.0, 1000.0) == (True, pytest.approx(0.1))
     assert timing.agreement(800.0, 1000.0) == (True, pytest.approx(-0.2))
     assert timing.agreement(500.0, 1000.0) == (False, pytest.approx(-0.5))
@@ -191,3 +201,19 @@ def test_the_cpu_is_timed_in_float32_even_when_the_book_uses_mixed_precision():
         keras.mixed_precision.set_global_policy("float32")
     assert seen == ["float32"] and t.precision == "float32"
     assert "float32" in timing.format_table([t]).splitlines()[1]
+
+
+def test_compare_with_log_says_whether_the_two_speeds_agree():
+    here = timing.Timing("CPU", 512, 0.5, samples=(0.5, 0.5, 1.0), quantile=timing.QUANTILE)  # 1,024 images/s
+    machine = "CPU only: test (2 cores)"
+
+    def log(seconds_per_sample, hardware=machine):
+        return {"step_samples": [seconds_per_sample] * 8, "images_per_sample": 512, "hardware": hardware}
+
+    agree = timing.compare_with_log(here, log(0.55), 15000, machine, "chapter 3's log")
+    assert "agree within 20%" in agree and "931 images/s" in agree and "1,024 images/s" in agree
+    differ = timing.compare_with_log(here, log(1.0), 15000, machine)
+    assert "differ by +100%" in differ and "do not agree" in differ
+    assert "not from this machine" in timing.compare_with_log(here, log(0.5, "another"), 15000, machine)
+    assert "older one" in timing.compare_with_log(here, {"train_seconds": [9.0, 9.0]}, 15000, machine)
+    assert "No training log" in timing.compare_with_log(here, {}, 15000, machine)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from labsupport import data, models, train
+from labsupport import data, models, timing, train
 
 from labsupport.profile import Profile
 
@@ -40,6 +40,18 @@ def test_fit_logs_one_line_per_epoch_and_returns_history(capsys):
     assert len(history["train_seconds"]) == 3
     assert all(0 < t <= s for t, s in zip(history["train_seconds"], history["seconds"]))
     assert isinstance(history["hardware"], str) and history["hardware"]
+
+
+def test_fit_logs_step_samples_as_time_training_takes_them(capsys):
+    """After the first epoch, every STEPS_PER_SAMPLE steps are one sample (issue 18: ch. 3's log vs ch. 7)."""
+    splits = data.make_splits(separable_arrays(), "dense", TINY)
+    model = train.compile_classifier(models.dense_net(n_hidden=16))
+    history = train.fit(model, splits, epochs=3, batch_size=8, patience=5)
+    full_steps = len(splits.x_train) // 8  # 10 steps: 2 samples of 4 per epoch, the last 2 steps left over
+    assert len(history["step_samples"]) == 2 * (full_steps // timing.STEPS_PER_SAMPLE) == 4
+    assert all(s > 0 for s in history["step_samples"])
+    assert history["images_per_sample"] == timing.STEPS_PER_SAMPLE * 8
+    assert timing.logged_speed(history, len(splits.x_train))[1] == "step_samples"
 
 
 def test_fit_profile_uses_the_profile_batch_size_and_patience(monkeypatch):
