@@ -262,8 +262,10 @@ HARD_INKS = [(45, 75, 200), (150, 45, 165), (205, 45, 45), (35, 135, 70), (80, 1
 #: The troubles of the hard set; each photo has two of them (and 1s, 4s and
 #: 7s half the time their other shape, :data:`VARIANTS`).
 HARD_TROUBLES = ("ballpoint", "thin_broken", "blur", "small", "closeup", "thin_loops")
-#: Troubles that exclude each other (a close-up is neither small nor thin).
-HARD_CLASHES = ({"closeup", "small"}, {"closeup", "thin_broken"}, {"closeup", "thin_loops"}, {"thin_loops", "small"})
+#: Troubles that exclude each other (a close-up is a thick marker's: neither small, nor thin, nor a
+#: ballpoint's fading line).
+HARD_CLASHES = ({"closeup", "small"}, {"closeup", "thin_broken"}, {"closeup", "thin_loops"}, {"thin_loops", "small"},
+                {"closeup", "ballpoint"})
 
 #: The seed of the hard set the own-digit chapter measures.
 HARD_SEED = 2024
@@ -319,7 +321,7 @@ def hard_photos(n_per_digit: int, seed: int = HARD_SEED, size: int = 480) -> lis
 
 
 #: A close-up of the hard set is cropped by this share of its side on every side (:func:`crop_tight`).
-CLOSEUP_CROP = 0.09
+CLOSEUP_CROP = 0.04
 
 
 def crop_tight(photo: Image.Image, share: float = CLOSEUP_CROP) -> Image.Image:

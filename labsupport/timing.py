@@ -316,7 +316,7 @@ def compare_with_log(here: Timing, history: Mapping, images: int, machine: str, 
     """
     log = logged_speed(history, images)
     if log is None:
-        return f"No training log here ({log_name}): nothing to compare with."
+        return f"No training log to compare with: {log_name} is not in the model cache."
     if "hardware" not in history:
         return (f"{log_name} is an older one that does not say which machine trained it,\n"
                 "so its times cannot be compared with ours.")
@@ -329,7 +329,7 @@ def compare_with_log(here: Timing, history: Mapping, images: int, machine: str, 
            "train_seconds": "fastest epoch after the first, training only",
            "seconds": "fastest epoch after the first, validation included"}[source]
     agree, difference = agreement(here.images_per_second, speed)
-    lines = [f"{log_name}, {images} images per epoch, {how}: {speed:,.0f} images/s"]
+    lines = [f"{log_name}, {images:,} images per epoch, {how}: {speed:,.0f} images/s"]
     how_here = (f"{_quantile_name(here.quantile)} of {len(here.samples)} samples" if here.samples
                 else "one measurement")
     lines.append(f"measured here ({here.device}, {here.precision}, {how_here}): {here.images_per_second:,.0f} images/s")
@@ -337,8 +337,9 @@ def compare_with_log(here: Timing, history: Mapping, images: int, machine: str, 
         lines.append(f"They agree within {AGREEMENT:.0%} (difference {difference:+.0%}).")
     else:
         lines.append(f"They differ by {difference:+.0%}, more than {AGREEMENT:.0%}: the two do not agree.")
-        lines.append("On a shared machine the usual cause is a busy spell during one of them")
-        lines.append("(the spread of the samples above shows how much this run varied).")
+        lines.append("Both use a statistic that a short slow spell cannot decide, so either the machine")
+        lines.append("was busy for most of one of them (the spread of the samples shows how much this")
+        lines.append("run varied) or the two ran under different conditions.")
     return "\n".join(lines)
 
 
