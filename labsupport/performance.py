@@ -52,6 +52,45 @@ def best_policy(device: str) -> str:
     return "float32"
 
 
+def tf32_enabled() -> bool:
+    """Whether TensorFlow runs float32 matrix products in TF32 on tensor cores (its default); False on other backends."""
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return bool(tf.config.experimental.tensor_float_32_execution_enabled())
+
+
+def precision_notes(devices: list[str], capability: tuple[int, int] | None, tf32: bool | None = None) -> str:
+    """What precision each device is timed in, and why, as a few printable lines.
+
+    Parameters
+    ----------
+    devices : list of str
+        :func:`labsupport.hardware.available_devices`.
+    capability : (int, int) or None
+        The GPU's compute capability (:func:`labsupport.hardware.gpu_compute_capability`).
+    tf32 : bool, optional
+        Whether float32 uses TF32 (default: :func:`tf32_enabled`); it applies from
+        compute capability 8.0 (Ampere) on.
+    """
+    lines = ["CPU: float32 (float16 would be emulated, and slower)"]
+    if "GPU" not in devices:
+        lines.append("GPU: none on this machine")
+    elif capability is None:
+        lines.append(f"GPU: compute capability unknown, timed in {best_policy('GPU')}")
+    else:
+        cc = f"{capability[0]}.{capability[1]}"
+        if wants_mixed_precision(capability):
+            lines.append(f"GPU: compute capability {cc}, tensor cores: best precision mixed_float16")
+        else:
+            lines.append(f"GPU: compute capability {cc}, no tensor cores: best precision float32,")
+            lines.append("so the GPU's best-precision row is its float32 row")
+        tf32 = tf32_enabled() if tf32 is None else tf32
+        lines.append(f"GPU float32 uses TF32 tensor cores: {'yes' if capability >= (8, 0) and tf32 else 'no'}")
+    return "\n".join(lines)
+
+
 @contextlib.contextmanager
 def dtype_policy(name: str) -> Iterator[None]:
     """Build models under Keras's dtype policy ``name`` inside the block; restore the old one after."""

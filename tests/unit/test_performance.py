@@ -80,3 +80,15 @@ def test_without_tensorflow_keras_gets_the_arrays(monkeypatch):
     inputs = performance.fit_inputs(x, y, batch_size=4)
     assert set(inputs) == {"x", "y", "batch_size"} and inputs["x"] is x and inputs["batch_size"] == 4
     assert performance.configure()["input"] == "NumPy arrays"
+
+
+def test_precision_notes_say_what_each_device_is_timed_in():
+    assert performance.precision_notes(["CPU"], None).splitlines() == [
+        "CPU: float32 (float16 would be emulated, and slower)", "GPU: none on this machine"]
+    ampere = performance.precision_notes(["CPU", "GPU"], (8, 0), tf32=True)
+    assert "tensor cores: best precision mixed_float16" in ampere and "TF32 tensor cores: yes" in ampere
+    pascal = performance.precision_notes(["CPU", "GPU"], (6, 1), tf32=True)
+    assert "no tensor cores" in pascal and "best-precision row is its float32 row" in pascal
+    assert "TF32 tensor cores: no" in pascal  # TF32 needs Ampere (8.0) or newer
+    assert "TF32 tensor cores: no" in performance.precision_notes(["CPU", "GPU"], (8, 6), tf32=False)
+    assert "compute capability unknown" in performance.precision_notes(["CPU", "GPU"], None)
