@@ -114,3 +114,8 @@ def test_train_named_needs_a_budget_for_the_profile(tiny_dense):
 def test_train_named_unknown_model():
     with pytest.raises(ValueError, match="unknown model 'resnet'"):
         train.train_named("resnet", TINY, separable_arrays())
+
+
+def test_seed_spread_is_the_widest_range_measured():
+    widths = [high - low for low, high in train.LR_SCHEDULE_MEASUREMENT.values()]
+    assert train.seed_spread() == max(widths) > 0
