@@ -50,9 +50,11 @@ weights, ``models/web/manifest.json``).
 
 Live pages
 ----------
-A page whose body holds an element with ``data-live-app`` (a raw HTML block
-in the chapter) gets ``_static/live/digits.js``, ``live.js`` and ``live.css``
-(from ``web/site/live/``); no other page loads anything more. The scripts
+A page whose body holds an element with ``data-live-app="KIND"`` (a raw HTML
+block in the chapter) gets the shared ``_static/live/loader.js``,
+``widgets.js`` and ``live.css`` and the scripts of each part it holds
+(:data:`LIVE_PARTS`, from ``web/site/live/``); no other page loads anything
+more. The scripts
 load the runtime only when the page opens: TensorFlow.js (core, CPU backend,
 layers; :data:`RUNTIME`), copied from ``web/node_modules`` (installed by
 ``tools/install.sh`` with ``npm ci``, versions pinned in
@@ -78,9 +80,15 @@ RUNTIME = [
     ("@tensorflow/tfjs-backend-cpu", "dist/tf-backend-cpu.es2017.min.js"),
     ("@tensorflow/tfjs-layers", "dist/tf-layers.es2017.min.js"),
 ]
-#: The course's own scripts and styles for the live pages (``web/site/live/``).
-LIVE_SCRIPTS = ["live/digits.js", "live/live.js"]
+#: The course's own scripts and styles that every page with a live part gets (``web/site/live/``):
+#: the shared loader (runtime, networks, the page's API) and the shared widgets.
+LIVE_SCRIPTS = ["live/loader.js", "live/widgets.js"]
 LIVE_STYLES = ["live/live.css"]
+#: Each live part's own scripts (after LIVE_SCRIPTS), by its kind: ``<div data-live-app="KIND">``.
+LIVE_PARTS = {
+    "own-digit": ["live/digits.js", "live/own-digit.js"],
+    "layers": ["live/digits.js", "live/layers.js"],
+}
 #: The marker of a page with a live part.
 LIVE_MARKER = "data-live-app"
 
@@ -298,11 +306,28 @@ def add_live_static_path(app, config) -> None:
         config.html_static_path.append(str(site))
 
 
+def live_scripts(body: str) -> list[str]:
+    """The scripts a page's live parts need, in order: the shared ones, then each part's (once each).
+
+    A part of a kind that :data:`LIVE_PARTS` does not know is an error: its page would say
+    nothing but "unknown live part".
+    """
+    import re
+
+    kinds = re.findall(LIVE_MARKER + r'="([^"]*)"', body)
+    unknown = sorted(set(kinds) - set(LIVE_PARTS))
+    if unknown:
+        raise ValueError(f"unknown live part(s) {unknown}: add them to tools/sphinxext.py LIVE_PARTS")
+    scripts = LIVE_SCRIPTS + [script for kind in kinds for script in LIVE_PARTS[kind]]
+    return list(dict.fromkeys(scripts)) if kinds else []
+
+
 def add_live_scripts(app, pagename, templatename, context, doctree) -> None:
     """Give the live scripts and styles to the pages that have a live part, and only to them."""
-    if LIVE_MARKER not in context.get("body", ""):
+    scripts = live_scripts(context.get("body", ""))
+    if not scripts:
         return
-    for script in LIVE_SCRIPTS:
+    for script in scripts:
         app.add_js_file(script, loading_method="defer")
     for style in LIVE_STYLES:
         app.add_css_file(style)

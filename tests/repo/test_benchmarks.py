@@ -453,7 +453,7 @@ def test_live_page_classifies_downloads_by_part():
         {"name": base + "models/web/cnn/weights.bin", "size": 50},
         {"name": base + "models/web/manifest.json", "size": 5},
         {"name": base + "_static/live/samples/2_coloured_paper.png", "size": 20},
-        {"name": base + "_static/live/live.js?v=1", "size": 3},
+        {"name": base + "_static/live/loader.js?v=1", "size": 3},
         {"name": base + "_static/styles/theme.css", "size": 1000},
     ]
     parts = live_page.classify(resources, ["vendor/tf-core.es2017.min.js"])

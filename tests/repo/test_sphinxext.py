@@ -166,7 +166,27 @@ def test_only_pages_with_a_live_part_get_the_live_scripts():
     assert added == []
     sphinxext.add_live_scripts(app, "06_your_digit", "page.html",
                                {"body": '<div class="live-app" data-live-app="own-digit"></div>'}, None)
-    assert added == sphinxext.LIVE_SCRIPTS + sphinxext.LIVE_STYLES
+    assert added == ["live/loader.js", "live/widgets.js", "live/digits.js", "live/own-digit.js", "live/live.css"]
+
+
+def test_a_page_with_two_live_parts_gets_each_script_once():
+    body = '<div data-live-app="layers"></div><p>text</p><div data-live-app="own-digit"></div>'
+    assert sphinxext.live_scripts(body) == [
+        "live/loader.js", "live/widgets.js", "live/digits.js", "live/layers.js", "live/own-digit.js"]
+
+
+def test_every_live_part_has_its_scripts_in_the_repository():
+    site = Path(sphinxext.__file__).resolve().parent.parent / "web" / "site"
+    for script in sphinxext.LIVE_SCRIPTS + [s for scripts in sphinxext.LIVE_PARTS.values() for s in scripts]:
+        assert (site / script).is_file(), script
+    for kind, scripts in sphinxext.LIVE_PARTS.items():
+        # the part's own script registers the kind that the page's block names
+        assert f'LabLive.register("{kind}"' in (site / scripts[-1]).read_text(), kind
+
+
+def test_an_unknown_live_part_is_a_build_error():
+    with pytest.raises(ValueError, match="unknown live part"):
+        sphinxext.live_scripts('<div data-live-app="no-such-part"></div>')
 
 
 # The theme's buttons, as the course copies them (book/_templates): the same

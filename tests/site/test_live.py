@@ -178,8 +178,8 @@ def test_a_stroke_on_the_pad_gives_a_prediction(site):
     pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
     draw_stroke(driver, pad, SEVEN)
     last = driver.execute_async_script(
-        "const done = arguments[0]; const wait = () => (LabLive.last && LabLive.last.name === 'your drawing') ? "
-        "done(LabLive.last) : setTimeout(wait, 50); wait();"
+        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last && LabLive.apps['own-digit'].last.name === 'your drawing') ? "
+        "done(LabLive.apps['own-digit'].last) : setTimeout(wait, 50); wait();"
     )
     assert set(last["probabilities"]) == set(NETWORKS)
     for p in last["probabilities"].values():
@@ -202,7 +202,7 @@ def test_a_stroke_is_announced_once_and_clear_empties_the_results(site):
     pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
     draw_stroke(driver, pad, SEVEN)
     driver.execute_async_script(
-        "const done = arguments[0]; const wait = () => (LabLive.last.name === 'your drawing' && LabLive.last.final) ? "
+        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last.name === 'your drawing' && LabLive.apps['own-digit'].last.final) ? "
         "done() : setTimeout(wait, 50); wait();"
     )
     assert driver.execute_script("return window.announced") == 1
@@ -225,10 +225,10 @@ def test_the_same_photo_can_be_chosen_twice(site, tmp_path):
     image.save(path)
     picker = driver.find_element("id", "live-photo")
     for _ in range(2):
-        driver.execute_script("LabLive.last = null")
+        driver.execute_script("LabLive.apps['own-digit'].last = null")
         picker.send_keys(str(path))
         last = driver.execute_async_script(
-            "const done = arguments[0]; const wait = () => LabLive.last ? done(LabLive.last) : setTimeout(wait, 50); wait();"
+            "const done = arguments[0]; const wait = () => LabLive.apps['own-digit'].last ? done(LabLive.apps['own-digit'].last) : setTimeout(wait, 50); wait();"
         )
         assert last["name"] == f"your photo ({name})"
 
@@ -314,8 +314,8 @@ def test_the_layer_explorer_renders_every_layer_for_a_drawn_digit(site):
     pad = driver.find_element("css selector", "[data-live-app=layers] .live-pad")
     draw_stroke(driver, pad, SEVEN)
     explored = driver.execute_async_script(
-        "const done = arguments[0]; const wait = () => (LabLive.explored && LabLive.explored.title === 'your drawing') ? "
-        "done(LabLive.explored) : setTimeout(wait, 50); wait();"
+        "const done = arguments[0]; const wait = () => (LabLive.apps.layers.explored && LabLive.apps.layers.explored.title === 'your drawing') ? "
+        "done(LabLive.apps.layers.explored) : setTimeout(wait, 50); wait();"
     )
     assert explored["layers"] == layers
     shown = driver.execute_script(
@@ -414,7 +414,7 @@ def test_the_layer_explorer_opens_on_the_chapters_test_image(site):
     open_live(driver, base, LAYERS)
     chapter = (BOOK / f"{LAYERS}.md").read_text()
     index = re.search(r"^index = (\d+)", chapter, re.M).group(1)
-    assert f"test image {index} " in driver.execute_script("return LabLive.explored.title")
+    assert f"test image {index} " in driver.execute_script("return LabLive.apps.layers.explored.title")
 
 
 @pytest.mark.skipif(not os.environ.get("REAL_DIGITS_PATH"), reason="set REAL_DIGITS_PATH to a folder of real photos")
