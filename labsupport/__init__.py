@@ -8,12 +8,14 @@ chapter      chapter start-up: seed, speed settings, the profile banner
 data         load, verify, scale and split MNIST
 models       the networks and their registry (MODELS): add a model here
 augment      the RandomAffine augmentation layer and the course's ranges
+styles       writing styles MNIST lacks (flagged 1s, crossed 7s), drawn onto training digits
 train        the one training recipe: compile, fit with early stopping
 cache        the model cache shared by chapters
 published    the site's trained networks: exported by the build, fetched by Colab
 webexport    the networks in TensorFlow.js's format, for the live pages
 inference    trained networks on images: probabilities, accuracy, confusion matrix
 anatomy      a network layer by layer: output size, receptive field, parameters, FLOPs
+filters      hand-made 3x3 filters (Sobel, ...) and the ones a first conv layer learned
 modelfile    loading a saved model file safely, with clear errors
 activations  every layer's output for one image
 plots        the course's figures

@@ -1,0 +1,111 @@
+"""labsupport.styles: writing styles MNIST lacks, drawn onto its digits for training."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from labsupport import cache, models, styles
+from labsupport.profile import get_profile
+
+
+def _digit(lines, width=3) -> np.ndarray:
+    """A 28x28 uint8 digit (ink 255) drawn as straight strokes in a 20x20 box, MNIST-like."""
+    image = Image.new("L", (28, 28), 0)
+    pen = ImageDraw.Draw(image)
+    for line in lines:
+        pen.line([(4 + 20 * x, 4 + 20 * y) for x, y in line], fill=255, width=width)
+    return np.asarray(image, np.uint8)
+
+
+BARE_ONE = _digit([[(0.5, 0.0), (0.5, 1.0)]])
+SEVEN = _digit([[(0.1, 0.0), (0.9, 0.0), (0.4, 1.0)]])
+
+
+def _ink_columns(image: np.ndarray, rows: slice) -> int:
+    return int((image[rows] > 100).any(axis=0).sum())
+
+
+def test_a_bare_one_gets_a_flag_and_mostly_a_base():
+    rng = np.random.default_rng(0)
+    results = [styles.flag_and_base(BARE_ONE, rng) for _ in range(20)]
+    for r in results:
+        assert r.shape == (28, 28) and r.dtype == np.uint8
+        rows = np.flatnonzero((r > 100).any(axis=1))
+        top = slice(rows[0], rows[0] + 4)
+        # the flag: ink to the left of the stem near the top, so the top rows are wider than a stem
+        assert _ink_columns(r, top) > _ink_columns(BARE_ONE, slice(6, 10)) + 1
+    with_base = [r for r in results if _ink_columns(r, slice(np.flatnonzero((r > 100).any(axis=1))[-1] - 1, None)) >= 6]
+    assert 8 <= len(with_base) <= 19  # three in four, by chance
+
+
+def test_a_one_that_has_a_base_gets_no_second_one():
+    based = _digit([[(0.5, 0.0), (0.5, 1.0)], [(0.2, 1.0), (0.8, 1.0)]])
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        r = styles.flag_and_base(based, rng)
+        rows = np.flatnonzero((r > 100).any(axis=1))
+        # one base: below the stem's middle, only the last few rows are wide
+        wide = [y for y in range(rows[0] + 8, rows[-1] + 1) if _ink_columns(r, slice(y, y + 1)) >= 6]
+        assert len(wide) <= 5
+
+
+def test_a_seven_gets_a_bar_across_its_stem():
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        r = styles.crossed_seven(SEVEN, rng)
+        rows = np.flatnonzero((r > 100).any(axis=1))
+        top, bottom = rows[0], rows[-1]
+        middle = range(top + (bottom - top) // 3, top + 3 * (bottom - top) // 4)
+        # somewhere in the middle a row is much wider than the diagonal stem
+        assert max(_ink_columns(r, slice(y, y + 1)) for y in middle) >= 6
+        assert _ink_columns(SEVEN, slice(14, 15)) <= 4
+
+
+def test_styles_add_strokes_and_keep_the_digits_own_pixels():
+    rng = np.random.default_rng(3)
+    for style, digit in ((styles.crossed_seven, SEVEN), (styles.flag_and_base, BARE_ONE)):
+        r = style(digit, rng)
+        assert (r >= digit).all()  # nothing of the digit is lost, moved or dimmed
+        assert (r > digit).sum() >= 8  # a stroke was added
+
+
+def test_an_empty_image_is_returned_as_it_is():
+    empty = np.zeros((28, 28), np.uint8)
+    assert styles.flag_and_base(empty, np.random.default_rng(0)) is empty
+    assert styles.crossed_seven(empty, np.random.default_rng(0)) is empty
+
+
+def test_restyle_changes_a_share_of_the_ones_and_sevens_only():
+    images = np.stack([BARE_ONE, SEVEN, _digit([[(0.2, 0.2), (0.8, 0.2), (0.2, 1.0), (0.8, 1.0)]])] * 40)
+    labels = np.array([1, 7, 2] * 40)
+    before = images.copy()
+    out, out_labels = styles.restyle(images, labels, np.random.default_rng(4), share=0.5)
+    assert np.array_equal(images, before)  # the input is left alone
+    assert out_labels is labels
+    changed = (out != images).any(axis=(1, 2))
+    assert not changed[labels == 2].any()
+    for digit in (1, 7):
+        assert 10 <= changed[labels == digit].sum() <= 30
+    same, _ = styles.restyle(images, labels, np.random.default_rng(4), share=0.5)
+    assert np.array_equal(same, out)  # seeded
+    none, _ = styles.restyle(images, labels, np.random.default_rng(4), share=0.0)
+    assert np.array_equal(none, images)
+    with pytest.raises(ValueError, match="share"):
+        styles.restyle(images, labels, np.random.default_rng(4), share=1.5)
+
+
+def test_restyle_training_leaves_the_test_set(tiny_arrays):
+    (x, y), test = tiny_arrays
+    (x2, y2), test2 = styles.restyle_training(tiny_arrays, np.random.default_rng(0), share=1.0)
+    assert test2 is test
+    assert (x2 != x).any(axis=(1, 2))[np.isin(y, [1, 7])].all()
+    assert not (x2 != x).any(axis=(1, 2))[~np.isin(y, [1, 7])].any()
+
+
+def test_only_styled_models_have_styles_in_their_cache_key(monkeypatch):
+    profile = get_profile("quick")
+    assert models.spec("augmented_cnn").styled and not models.spec("cnn").styled
+    before = {name: cache.model_key(name, profile) for name in ("cnn", "augmented_cnn")}
+    monkeypatch.setattr(styles, "SHARE", styles.SHARE / 2)
+    assert cache.model_key("cnn", profile) == before["cnn"]
+    assert cache.model_key("augmented_cnn", profile) != before["augmented_cnn"]
