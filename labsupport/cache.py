@@ -43,7 +43,7 @@ from pathlib import Path
 
 import keras
 
-from . import data, models, published, train
+from . import data, models, published, styles, train
 from .profile import SEED, Profile
 
 #: Environment variable naming the cache folder.
@@ -101,6 +101,8 @@ def model_key(name: str, profile: Profile, seed: int = SEED) -> str:
         "seed": seed,
         "learning_rate": train.LEARNING_RATE,
         "recipe": RECIPE_VERSION,
+        # the styles drawn into its training digits: their code and share
+        "styles": (hashlib.sha256(inspect.getsource(styles).encode()).hexdigest(), styles.SHARE) if spec.styled else None,
     }
     blob = json.dumps(recipe, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
@@ -186,6 +188,12 @@ def _read_meta(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return meta if isinstance(meta, dict) else {}
+
+
+def history_of(path: str | os.PathLike) -> dict:
+    """The training history kept beside a cache file (:func:`save`); empty if it has none."""
+    history = _read_meta(Path(path)).get("history")
+    return history if isinstance(history, dict) else {}
 
 
 def _write_meta(path: Path, meta: dict) -> None:

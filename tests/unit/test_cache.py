@@ -51,6 +51,15 @@ def test_load_returns_the_model_and_its_history(tmp_path, tiny_dense):
     assert model.get_layer("hidden").units == 16 and model.output_shape == (None, 10)
 
 
+def test_history_of_reads_the_history_beside_a_cache_file_without_loading_it(tmp_path, tiny_dense):
+    history = {"loss": [0.9, 0.4], "val_accuracy": [0.5, 0.75]}
+    path = cache.save(tiny_dense.new(), "tiny_dense", TINY, history, directory=tmp_path)
+    assert cache.history_of(path) == history
+    path.with_suffix(".json").write_text("not json")
+    assert cache.history_of(path) == {}
+    assert cache.history_of(tmp_path / "missing.keras") == {}
+
+
 def test_a_model_loaded_from_a_file_can_be_cached(tmp_path, tiny_dense):
     path = tmp_path / "mine.keras"
     tiny_dense.new().save(path)
