@@ -398,3 +398,32 @@ def accuracy_rows(results: Results) -> list[tuple[str, str, int, dict[str, float
             rows.append((pipeline, kind or "all", results.count(kind),
                          {m: results.accuracy(pipeline, m, kind) for m in results.models}))
     return rows
+
+
+def style_rows(results: Results, pipeline: str = "new") -> list[tuple[str, str, int, dict[str, float]]]:
+    """Accuracy on each writing style MNIST rarely has, beside the same digit written MNIST's way.
+
+    A sample has a style when its ``note`` names one of
+    :data:`labsupport.synthetic.VARIANT_NAMES` (the hard synthetic set's
+    samples do). Rows are in :func:`accuracy_rows`'s form, for
+    :func:`labsupport.plots.accuracy_table`: ``(pipeline, "serif 1", n,
+    {model: accuracy})`` and ``(pipeline, "1 written as in MNIST", n, ...)``
+    for each styled digit that the results hold.
+    """
+    labels = results.labels
+    notes = [s.note for s in results.samples]
+    rows = []
+    for digit, style in synthetic.VARIANT_NAMES.items():
+        styled = np.array([style in n for n in notes]) & (labels == digit)
+        plain = ~styled & (labels == digit)
+        for name, chosen in ((style, styled), (f"{digit} written as in MNIST", plain)):
+            if chosen.any():
+                rows.append((pipeline, name, int(chosen.sum()),
+                             {m: float(results.correct(pipeline, m)[chosen].mean()) for m in results.models}))
+    return rows
+
+
+def digit_accuracy(results: Results, pipeline: str = "new") -> dict[int, float]:
+    """The share of each digit's images on which every network was right (digits the results hold)."""
+    every = np.all([results.correct(pipeline, m) for m in results.models], axis=0)
+    return {int(d): float(every[results.labels == d].mean()) for d in np.unique(results.labels)}

@@ -171,3 +171,26 @@ def test_ink_statistics_of_a_drawn_stroke():
     assert st["stroke_width"] == pytest.approx(3, abs=1)
     assert st["ink_share"] == pytest.approx(60 / 784)
     assert st["ink_value"] == 255
+
+
+def _styled_results() -> handwriting.Results:
+    """Four 1s (two serif), one 7: the cnn is wrong on one serif 1, the dense net on the 7."""
+    samples = [handwriting.Sample("a", 1, None, note="serif 1, small"), handwriting.Sample("b", 1, None, note="serif 1"),
+               handwriting.Sample("c", 1, None), handwriting.Sample("d", 1, None, note="blur"),
+               handwriting.Sample("e", 7, None)]
+    dense = np.eye(10)[[1, 1, 1, 1, 2]]
+    cnn = np.eye(10)[[2, 1, 1, 1, 7]]
+    return handwriting.Results(samples, {"new": {"dense": dense, "cnn": cnn}}, {"new": [""] * 5})
+
+
+def test_style_rows_put_each_rare_style_beside_the_same_digit_written_as_in_mnist():
+    rows = handwriting.style_rows(_styled_results())
+    assert rows == [
+        ("new", "serif 1", 2, {"dense": 1.0, "cnn": 0.5}),
+        ("new", "1 written as in MNIST", 2, {"dense": 1.0, "cnn": 1.0}),
+        ("new", "7 written as in MNIST", 1, {"dense": 0.0, "cnn": 1.0}),
+    ]
+
+
+def test_digit_accuracy_counts_images_every_network_got_right():
+    assert handwriting.digit_accuracy(_styled_results()) == {1: 0.75, 7: 0.0}
