@@ -75,31 +75,22 @@ class RandomAffine(keras.layers.Layer):
         """Random transforms for a batch, as rows ``[a0, a1, a2, b0, b1, b2, 0, 0]``.
 
         Each row maps an output pixel (x, y) to the input position it samples,
-        as :func:`keras.ops.image.affine_transform` expects.
+        as :func:`keras.ops.image.affine_transform` expects. The parameters
+        are drawn in this order, each uniformly within its range: rotation,
+        shear, horizontal and vertical shift, horizontal and vertical zoom
+        (see :func:`affine_matrix`).
         """
 
         def uniform(low, high):
             return keras.random.uniform((batch_size,), low, high, seed=self.seed_generator)
 
-        deg = math.pi / 180.0
-        theta = uniform(-self.rotation, self.rotation) * deg if self.rotation else ops.zeros((batch_size,))
-        shear = uniform(-self.shear, self.shear) * deg if self.shear else ops.zeros((batch_size,))
-        tx = uniform(-self.shift, self.shift) * width
-        ty = uniform(-self.shift, self.shift) * height
-        zx = uniform(1.0 - self.zoom, 1.0 + self.zoom)
-        zy = uniform(1.0 - self.zoom, 1.0 + self.zoom)
-        c, s = ops.cos(theta), ops.sin(theta)
-        # linear part: rotation @ shear @ zoom (the order ImageDataGenerator used)
-        a00 = c * zx
-        a01 = -(c * ops.sin(shear) + s * ops.cos(shear)) * zy
-        a10 = s * zx
-        a11 = (c * ops.cos(shear) - s * ops.sin(shear)) * zy
-        # about the centre, then shifted
-        ox, oy = (width - 1) / 2.0, (height - 1) / 2.0
-        a2 = ox - a00 * ox - a01 * oy + c * tx - s * ty
-        b2 = oy - a10 * ox - a11 * oy + s * tx + c * ty
-        zeros = ops.zeros_like(a00)
-        return ops.stack([a00, a01, a2, a10, a11, b2, zeros, zeros], axis=1)
+        rotation = uniform(-self.rotation, self.rotation) if self.rotation else ops.zeros((batch_size,))
+        shear = uniform(-self.shear, self.shear) if self.shear else ops.zeros((batch_size,))
+        shift_x = uniform(-self.shift, self.shift) * width
+        shift_y = uniform(-self.shift, self.shift) * height
+        zoom_x = uniform(1.0 - self.zoom, 1.0 + self.zoom)
+        zoom_y = uniform(1.0 - self.zoom, 1.0 + self.zoom)
+        return affine_matrix(rotation, shear, shift_x, shift_y, zoom_x, zoom_y, height, width)
 
     def call(self, images, training=None):
         if not training:
@@ -120,3 +111,51 @@ class RandomAffine(keras.layers.Layer):
             zoom=self.zoom, fill_value=self.fill_value, seed=self.seed,
         )
         return config
+
+
+def affine_matrix(rotation, shear, shift_x, shift_y, zoom_x, zoom_y, height: int, width: int):
+    """The affine maps of given parameters, as rows ``[a0, a1, a2, b0, b1, b2, 0, 0]``.
+
+    The warp :class:`RandomAffine` applies: rotation, shear and zoom about the
+    image centre (the linear part is rotation @ shear @ zoom, the order
+    ``ImageDataGenerator`` used), then the shift. Each row maps an output
+    pixel (x, y) to the input position it samples, ``(a0 x + a1 y + a2,
+    b0 x + b1 y + b2)``, as :func:`keras.ops.image.affine_transform` expects
+    (so a positive shift moves the content left or up). The live page of
+    chapter 5 (``web/site/live/augmentation.js``, ``affineMatrix``) computes
+    the same.
+
+    Parameters
+    ----------
+    rotation, shear : array-like, shape (n,)
+        Angles in degrees.
+    shift_x, shift_y : array-like, shape (n,)
+        Shifts in pixels.
+    zoom_x, zoom_y : array-like, shape (n,)
+        Scale factors (1: unchanged).
+    height, width : int
+        The images' size.
+
+    Returns
+    -------
+    tensor, shape (n, 8)
+    """
+    deg = math.pi / 180.0
+    theta = ops.convert_to_tensor(rotation, "float32") * deg
+    shear = ops.convert_to_tensor(shear, "float32") * deg
+    tx = ops.convert_to_tensor(shift_x, "float32")
+    ty = ops.convert_to_tensor(shift_y, "float32")
+    zx = ops.convert_to_tensor(zoom_x, "float32")
+    zy = ops.convert_to_tensor(zoom_y, "float32")
+    c, s = ops.cos(theta), ops.sin(theta)
+    # linear part: rotation @ shear @ zoom (the order ImageDataGenerator used)
+    a00 = c * zx
+    a01 = -(c * ops.sin(shear) + s * ops.cos(shear)) * zy
+    a10 = s * zx
+    a11 = (c * ops.cos(shear) - s * ops.sin(shear)) * zy
+    # about the centre, then shifted
+    ox, oy = (width - 1) / 2.0, (height - 1) / 2.0
+    a2 = ox - a00 * ox - a01 * oy + c * tx - s * ty
+    b2 = oy - a10 * ox - a11 * oy + s * tx + c * ty
+    zeros = ops.zeros_like(a00)
+    return ops.stack([a00, a01, a2, a10, a11, b2, zeros, zeros], axis=1)

@@ -63,3 +63,27 @@ def test_ranges_are_the_original_course_settings_and_the_defaults():
     config = augment.RandomAffine().get_config()
     assert {k: config[k] for k in augment.RANGES} == augment.RANGES
     assert config["fill_value"] == -1.0  # the background of inputs in [-1, 1]
+
+
+def test_affine_matrix_of_zero_parameters_is_the_identity():
+    m = np.asarray(augment.affine_matrix([0.0], [0.0], [0.0], [0.0], [1.0], [1.0], 28, 28))
+    np.testing.assert_allclose(m, [[1, 0, 0, 0, 1, 0, 0, 0]], atol=1e-6)
+
+
+def test_affine_matrix_maps_output_pixels_to_the_input_positions_they_sample():
+    # a shift samples further along: the content moves the other way (a whole pixel: no blur)
+    x = digit_batch(1)
+    shifted = np.asarray(keras.ops.image.affine_transform(
+        x, augment.affine_matrix([0.0], [0.0], [2.0], [-3.0], [1.0], [1.0], 28, 28), fill_value=-1.0))
+    expected = np.full_like(x, -1.0)
+    expected[:, 3:28, :26] = x[:, 0:25, 2:28]  # 2 left, 3 down
+    np.testing.assert_allclose(shifted, expected, atol=1e-6)
+    # rotation by 90 degrees about the centre (13.5, 13.5): output (x, y) samples (13.5 - (y - 13.5), 13.5 + (x - 13.5))
+    m = np.asarray(augment.affine_matrix([90.0], [0.0], [0.0], [0.0], [1.0], [1.0], 28, 28))[0]
+    for x_out, y_out in [(0, 0), (27, 5), (10, 20)]:
+        sampled = (m[0] * x_out + m[1] * y_out + m[2], m[3] * x_out + m[4] * y_out + m[5])
+        np.testing.assert_allclose(sampled, (27 - y_out, x_out), atol=1e-4)
+    # zoom about the centre: the centre stays, the corners come from nearer the centre when zooming by 2
+    m = np.asarray(augment.affine_matrix([0.0], [0.0], [0.0], [0.0], [0.5], [0.5], 28, 28))[0]
+    np.testing.assert_allclose([m[0] * 13.5 + m[2], m[4] * 13.5 + m[5]], [13.5, 13.5], atol=1e-5)
+    np.testing.assert_allclose([m[2], m[5]], [6.75, 6.75], atol=1e-5)
