@@ -56,7 +56,8 @@ def check_page(driver, base: str, name: str, screenshot_dir: Path | None = None)
         problems.append("no chapter heading (h1)")
     elif h1 not in title:
         problems.append(f"title {title!r} does not name the chapter {h1!r}")
-    driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")  # load lazy images
+    driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+    load_all_images(driver)  # the figures load lazily (tools/sphinxext.py figures_to_files)
     images = driver.execute_script(
         "return Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete, i.naturalWidth, "
         "i.getAttribute('alt'), !!i.closest('.cell_output, .output')])"
@@ -83,6 +84,21 @@ def check_page(driver, base: str, name: str, screenshot_dir: Path | None = None)
     if screenshot_dir is not None:
         save_screenshot(driver, screenshot_dir / f"{name}.png")
     return problems
+
+
+def load_all_images(driver, timeout: float = 20) -> None:
+    """Have every image of the page loaded (lazy ones too, wherever the page is scrolled), then return."""
+    driver.set_script_timeout(timeout + 5)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const images = Array.from(document.images);"
+        "images.forEach((i) => { i.loading = 'eager'; });"
+        "const loaded = (i) => i.complete ? Promise.resolve() : new Promise((r) => {"
+        "  i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); });"
+        "Promise.race([Promise.all(images.map(loaded)), new Promise((r) => setTimeout(r, arguments[0] * 1000))])"
+        "  .then(() => done());",
+        timeout,
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -121,6 +137,7 @@ def save_screenshot(driver, path: Path) -> None:
     )
     try:
         driver.execute_script("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur()")
+        load_all_images(driver)  # lazy figures: all in view now, wait for them
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -60,7 +60,8 @@ def test_the_checks_catch_a_broken_page(site, tmp_path):
     broken = tmp_path / "html"
     shutil.copytree(HTML, broken)
     page = (broken / f"{name}.html").read_text()
-    page = re.sub(r'<img src="data:image/png;base64,[^"]+"', '<img src="missing-figure.png"', page, count=1)
+    # a figure: a file in _images/ (tools/sphinxext.py figures_to_files), or inline in an older build
+    page = re.sub(r'<img src="(data:image/png;base64,|_images/)[^"]+"', '<img src="missing-figure.png"', page, count=1)
     page = page.replace("</body>", "<script>undefinedFunctionCall();</script></body>")
     (broken / f"{name}.html").write_text(page)
     with browser.serve(broken) as base:
@@ -81,7 +82,8 @@ def test_figures_stay_readable_in_the_dark_theme(site):
     driver.get(base + f"{name}.html")
     assert driver.execute_script("return document.documentElement.dataset.theme") == "dark"
     backgrounds = driver.execute_script(
-        "return Array.from(document.querySelectorAll('.cell_output img[src^=\"data:image/png\"]'))"
+        "return Array.from(document.querySelectorAll('.cell_output img[src^=\"data:image/png\"], "
+        ".cell_output img[src^=\"_images/fig-\"]'))"
         ".map(i => getComputedStyle(i).backgroundColor)"
     )
     assert backgrounds and set(backgrounds) == {"rgb(255, 255, 255)"}
