@@ -22,6 +22,11 @@ Why this format, written here:
 Training-only layers (the augmentation layer, dropout) are left out: at
 prediction time they pass their input through.
 
+For the page that trains the dense network in the browser (chapter 1),
+:func:`export_training_set` writes a compact MNIST subset (uint8, gzip) and
+:func:`learning_curves` the build's curves; :func:`publish` lists both in
+the manifest.
+
 Large kernels are stored in 16 bits, or in 8 bits (TensorFlow.js's affine
 ``uint8`` quantisation, ``value = q * scale + min`` per tensor) where that
 changes no probability by more than :data:`TOLERANCE` on the images given
@@ -301,12 +306,318 @@ def encodings_of(model_json: str | os.PathLike) -> dict[str, str]:
     }
 
 
+#: The network and layer whose filters the convolution playground (chapter 2) offers.
+LEARNED_FILTERS_FROM = ("cnn", "conv1")
+
+
+def convolution_settings(
+    models: Mapping[str, keras.Model], source: tuple[str, str] = LEARNED_FILTERS_FROM
+) -> dict:
+    """What chapter 2's convolution playground offers: filters and the chapter's signed colour map.
+
+    Parameters
+    ----------
+    models : mapping
+        Registered model name to trained model, as :func:`publish` gets them.
+    source : (str, str)
+        The network and its convolutional layer (on the one-channel image)
+        whose filters the reader can try; when ``models`` lacks the network
+        (an empty model cache), ``learned`` has no kernels and the page says so.
+
+    Returns
+    -------
+    dict
+        ``presets``: the hand-made filters of :data:`labsupport.filters.PRESETS`
+        (name, title, 3x3 weights); ``learned``: the network's and the
+        layer's names and the layer's filters
+        (:func:`labsupport.filters.learned_filters`, float32 values written
+        exactly); ``colormap``: :data:`labsupport.plots.SIGNED_CMAP` as the
+        256 colours (``#rrggbb``) of the lookup table matplotlib draws the
+        chapter's signed figures with.
+    """
+    import matplotlib
+
+    from . import filters, plots
+
+    name, layer = source
+    model = models.get(name)
+    learned = filters.learned_filters(model, layer) if model is not None else np.zeros((0, 3, 3))
+    cmap = matplotlib.colormaps[plots.SIGNED_CMAP]
+    colours = cmap(np.arange(cmap.N), bytes=True)  # what imshow paints: the table in 8 bits
+    return {
+        "presets": [{"name": key, "title": title, "kernel": weights.tolist()}
+                    for key, (title, weights) in filters.PRESETS.items()],
+        "learned": {"model": name, "layer": layer,
+                    "kernels": [[[float(v) for v in row] for row in kernel] for kernel in learned]},
+        "colormap": {"name": plots.SIGNED_CMAP, "colors": ["#%02x%02x%02x" % tuple(c[:3]) for c in colours]},
+    }
+
+
+#: Chapter 5's shift pad moves a test digit by up to this many pixels each way
+#: (the chapter's own experiment goes 0 to 4 to the right).
+SHIFT_PAD_PIXELS = 6
+
+
+def augmentation_settings(models: Mapping[str, keras.Model]) -> dict:
+    """What chapter 5's live part needs to draw and shift digits as the Python code does.
+
+    Parameters
+    ----------
+    models : mapping
+        Registered model name to trained model, as :func:`publish` gets them:
+        the ranges are those of the first :class:`labsupport.augment.RandomAffine`
+        layer among them (what the augmented CNN trained with), or
+        :data:`labsupport.augment.RANGES` when none has one.
+
+    Returns
+    -------
+    dict
+        ``ranges`` (rotation, shift, shear, zoom) with their ``units``; the
+        ``draws``, in the order :meth:`RandomAffine.transforms` draws them, each
+        uniform in ``[-range, range]`` (zoom: ``[1 - range, 1 + range]``; shifts
+        as a fraction of the width or height); ``fill_value`` in the
+        ``input_format`` (``"image"``: pixels scaled to [-1, 1]) and the
+        ``interpolation``, as the layer warps (:func:`labsupport.augment.affine_matrix`);
+        ``shift_pad``: the largest shift in pixels and the fill of
+        :func:`labsupport.inference.shift_images` (0, the background of uint8 pixels).
+    """
+    from .augment import RANGES, RandomAffine
+    from .models import spec as model_spec
+
+    found = [(name, l) for name, m in models.items() for l in m.layers if isinstance(l, RandomAffine)]
+    name, layer = found[0] if found else ("augmented_cnn", RandomAffine())
+    return {
+        "ranges": {key: getattr(layer, key) for key in RANGES},
+        "units": {"rotation": "degrees", "shift": "fraction of the size", "shear": "degrees",
+                  "zoom": "distance of the scale factor from 1"},
+        "draws": ["rotation", "shear", "shift_x", "shift_y", "zoom_x", "zoom_y"],
+        "fill_value": layer.fill_value,
+        "input_format": model_spec(name).inputs,
+        "interpolation": "bilinear",
+        "shift_pad": {"max_pixels": SHIFT_PAD_PIXELS, "fill": 0},
+    }
+
+
+def training_settings(batch_size: int) -> dict:
+    """The course's training recipe and speed statistic, for the pages that train in the browser.
+
+    Read from the recipe itself: a small network compiled by
+    :func:`labsupport.train.compile_classifier` gives the optimizer (its Keras
+    name and settings) and the loss; :mod:`labsupport.timing` gives how a
+    speed is measured (:data:`~labsupport.timing.STEPS_PER_SAMPLE`,
+    :data:`~labsupport.timing.QUANTILE`, the warm-up of
+    :func:`~labsupport.timing.time_training`).
+
+    Parameters
+    ----------
+    batch_size : int
+        The profile's batch size (:attr:`labsupport.profile.Profile.batch_size`).
+
+    Returns
+    -------
+    dict
+        ``optimizer`` (``name``, ``learning_rate``, ``beta_1``, ``beta_2``,
+        ``epsilon``), ``loss``, ``batch_size``, ``steps_per_sample``,
+        ``quantile``, ``warmup_batches``.
+    """
+    import inspect
+
+    from . import timing, train
+
+    probe = keras.Sequential([keras.Input((1,)), keras.layers.Dense(2, activation="softmax")])
+    train.compile_classifier(probe)
+    config = probe.optimizer.get_config()
+    return {
+        # float32 settings written as the decimals they were given as (0.005, not 0.004999999888)
+        "optimizer": {"name": type(probe.optimizer).__name__.lower(), "learning_rate": float(f"{float(config['learning_rate']):.7g}"),
+                      **{key: float(f"{float(config[key]):.7g}") for key in ("beta_1", "beta_2", "epsilon") if key in config}},
+        "loss": probe.loss,
+        "batch_size": int(batch_size),
+        "steps_per_sample": timing.STEPS_PER_SAMPLE,
+        "quantile": timing.QUANTILE,
+        "warmup_batches": inspect.signature(timing.time_training).parameters["warmup_batches"].default,
+    }
+
+
+#: The MNIST subset the chapter-1 page trains the dense network on, under ``models/web/``.
+TRAINING_SET = "data/mnist-subset.bin.gz"
+#: Its training images: as many as the quick profile trains on (the first ones of the book's
+#: seeded training split, so in the quick profile the same images the build's networks saw).
+TRAINING_IMAGES = 15000
+#: Its held-out test images, drawn from MNIST's test split (never trained on).
+TEST_IMAGES = 2000
+#: MNIST's authors and licence, as the pages credit them next to the data.
+MNIST_CREDIT = "MNIST (Yann LeCun, Corinna Cortes, Christopher J.C. Burges), CC BY-SA 3.0"
+MNIST_LICENCE_URL = "https://creativecommons.org/licenses/by-sa/3.0/"
+
+
+def training_subset(
+    arrays: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The images a page trains on: a compact training subset and a held-out test subset.
+
+    Parameters
+    ----------
+    arrays : ((x_train, y_train), (x_test, y_test))
+        MNIST as :func:`labsupport.data.load_mnist` returns it (uint8 images, 28x28).
+    n_train : int, optional
+        The first ``n_train`` images of the book's seeded training split
+        (:func:`labsupport.data.train_val_split`; validation images are never among them).
+        By default :data:`TRAINING_IMAGES`, or all of the split if it has fewer.
+    n_test : int, optional
+        Test images drawn at random (without replacement, ``numpy.random.default_rng(seed)``)
+        from the test split, kept in their order there. By default :data:`TEST_IMAGES`,
+        or the whole test split if it has fewer.
+    seed : int, optional
+        The book's :data:`labsupport.profile.SEED` by default.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test) : uint8 arrays
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not uint8 28x28 images with labels 0-9, or hold fewer images than asked for.
+    """
+    from . import data
+    from .profile import SEED
+
+    seed = SEED if seed is None else seed
+    (x_train, y_train), (x_test, y_test) = arrays
+    for what, x, y in (("training", x_train, y_train), ("test", x_test, y_test)):
+        x, y = np.asarray(x), np.asarray(y)
+        if x.dtype != np.uint8 or x.shape[1:] != (28, 28) or len(x) != len(y):
+            raise ValueError(f"the {what} images must be uint8 28x28 with one label each, "
+                             f"got {x.dtype} {x.shape} and {len(y)} labels")
+        if len(y) and (y.min() < 0 or y.max() > 9):
+            raise ValueError(f"the {what} labels must be 0-9, got {y.min()} to {y.max()}")
+    x_tr, _, y_tr, _ = data.train_val_split(np.asarray(x_train), np.asarray(y_train), seed=seed)
+    n_train = min(TRAINING_IMAGES, len(x_tr)) if n_train is None else n_train
+    n_test = min(TEST_IMAGES, len(x_test)) if n_test is None else n_test
+    if not 0 < n_train <= len(x_tr) or not 0 < n_test <= len(x_test):
+        raise ValueError(f"asked for {n_train} training and {n_test} test images; the split has "
+                         f"{len(x_tr)} training and the test set {len(x_test)} images")
+    chosen = np.sort(np.random.default_rng(seed).choice(len(x_test), n_test, replace=False))
+    return ((x_tr[:n_train], y_tr[:n_train].astype(np.uint8)),
+            (np.asarray(x_test)[chosen], np.asarray(y_test)[chosen].astype(np.uint8)))
+
+
+def export_training_set(
+    arrays: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    folder: str | os.PathLike,
+    n_train: int | None = None,
+    n_test: int | None = None,
+) -> dict:
+    """Write the training and test subset (:func:`training_subset`) as one compact file for the pages.
+
+    The file, ``<folder>/`` :data:`TRAINING_SET`, is gzip-compressed (RFC 1952,
+    no time stamp: the same data give the same bytes). Decompressed, it is
+    four parts, one after the other, all uint8, without a header::
+
+        train_images  n_train x 28 x 28   image after image, row after row, 0 (background) to 255 (ink)
+        train_labels  n_train             0-9
+        test_images   n_test x 28 x 28
+        test_labels   n_test
+
+    so ``train_labels`` starts at byte ``n_train * 784``, ``test_images`` at
+    ``n_train * 785`` and ``test_labels`` at ``n_train * 785 + n_test * 784``;
+    the manifest entry lists each part's offset and shape. Pixels as in MNIST:
+    a page scales them for a network as :data:`labsupport.data.INPUT_FORMATS`
+    says (the dense network: pixels / 255).
+
+    Parameters
+    ----------
+    arrays : ((x_train, y_train), (x_test, y_test))
+        MNIST (:func:`labsupport.data.load_mnist`).
+    folder : path-like
+        The folder the networks' manifest is in (``<site>/models/web``).
+    n_train, n_test : int, optional
+        See :func:`training_subset` (by default :data:`TRAINING_IMAGES` and
+        :data:`TEST_IMAGES`, fewer only where MNIST's arrays have fewer).
+
+    Returns
+    -------
+    dict
+        The manifest's ``training_set``: ``path`` (relative to the manifest),
+        ``bytes`` and ``sha256`` of the file as shipped, ``encoding``
+        (``"gzip"``), ``uncompressed_bytes``, ``train`` and ``test`` (image
+        counts), ``parts`` (name, dtype, shape, offset in the decompressed
+        bytes), ``layout`` (the above in words), where the images come from,
+        ``source`` (MNIST's authors and licence) and ``licence_url``.
+    """
+    import gzip
+
+    from .published import sha256_of
+
+    (x_tr, y_tr), (x_te, y_te) = training_subset(arrays, n_train, n_test)
+    blocks = [("train_images", x_tr), ("train_labels", y_tr), ("test_images", x_te), ("test_labels", y_te)]
+    parts, offset = [], 0
+    for name, values in blocks:
+        parts.append({"name": name, "dtype": "uint8", "shape": list(values.shape), "offset": offset})
+        offset += values.size
+    raw = b"".join(np.ascontiguousarray(values, np.uint8).tobytes() for _, values in blocks)
+    path = Path(folder) / TRAINING_SET
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    return {
+        "path": TRAINING_SET,
+        "bytes": path.stat().st_size,
+        "sha256": sha256_of(path),
+        "encoding": "gzip",
+        "uncompressed_bytes": len(raw),
+        "train": len(y_tr),
+        "test": len(y_te),
+        "parts": parts,
+        "layout": ("gzip of four uint8 parts, no header: train_images (train x 28 x 28, row-major, "
+                   "0 background to 255 ink), train_labels (train), test_images (test x 28 x 28), "
+                   "test_labels (test); offsets in parts"),
+        "train_from": ("the first images of the book's seeded training split (labsupport.data.train_val_split): "
+                       "the quick profile's training images"),
+        "test_from": "MNIST's test split, drawn at random with the book's seed (held out: never trained on)",
+        "source": MNIST_CREDIT,
+        "licence_url": MNIST_LICENCE_URL,
+    }
+
+
+#: What :func:`learning_curves` keeps of a training history (labsupport.train.fit's).
+CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def learning_curves(history: Mapping[str, list], images_per_epoch: int | None = None) -> dict:
+    """A network's learning curves from its training history, for a page to draw beside its own.
+
+    Parameters
+    ----------
+    history : mapping
+        As :func:`labsupport.train.fit` returns it (and the model cache keeps it).
+    images_per_epoch : int, optional
+        Training images in one epoch of that run.
+
+    Returns
+    -------
+    dict
+        Each of :data:`CURVES` the history has (one value per epoch, rounded
+        to 6 digits) and ``images_per_epoch``; empty for an empty history.
+    """
+    curves = {key: [round(float(v), 6) for v in history[key]] for key in CURVES if key in history}
+    if curves and images_per_epoch:
+        curves["images_per_epoch"] = int(images_per_epoch)
+    return curves
+
+
 def publish(
     models: Mapping[str, keras.Model],
     profile: str,
     site_dir: str | os.PathLike,
     test: tuple[np.ndarray, np.ndarray],
     accuracies: Mapping[str, float] | None = None,
+    batch_size: int | None = None,
+    train: tuple[np.ndarray, np.ndarray] | None = None,
+    histories: Mapping[str, Mapping[str, list]] | None = None,
 ) -> Path:
     """Export networks for the browser into a built site, with a manifest the pages read.
 
@@ -325,6 +636,16 @@ def publish(
     accuracies : mapping, optional
         The float32 networks' test accuracies, when already measured (as by
         :func:`labsupport.cache.published_entries`); measured here otherwise.
+    batch_size : int, optional
+        The profile's batch size: with it, the manifest's ``training`` holds
+        :func:`training_settings` (chapter 7 times training steps with them).
+    train : (images, labels), optional
+        MNIST's training set: with it, the manifest's ``training_set`` is
+        :func:`export_training_set`'s entry (chapter 1 trains on that file).
+    histories : mapping, optional
+        Registered model name to its training history (the model cache's):
+        each network's entry then has its ``history``
+        (:func:`learning_curves`; ``images_per_epoch`` when ``train`` is given).
 
     Returns
     -------
@@ -335,13 +656,20 @@ def publish(
         size and SHA-256; the threshold of a sure verdict
         (:data:`labsupport.inference.SURE_PROBABILITY`); one test digit of
         each class (after :data:`FEATURED`) for the layer explorer.
+        Per network also its epoch budget under the profile (``epochs``).
+        ``convolution``: chapter 2's playground (:func:`convolution_settings`).
     """
     from . import data, inference
     from .models import spec as model_spec
+    from .profile import PROFILES
     from .published import sha256_of
 
     images, labels = test
     folder = Path(site_dir) / WEB_DIR
+    per_epoch = None
+    if train is not None:  # the profile's training images per epoch: its share of the seeded split
+        split = len(data.train_val_split(np.arange(len(train[1])), np.asarray(train[1]))[0])
+        per_epoch = min(split, PROFILES[profile].n_train or split) if profile in PROFILES else split
     entries = []
     for name, model in models.items():
         entry = model_spec(name)
@@ -360,6 +688,8 @@ def publish(
             "test_accuracy": round(float(measured), 6),
             "exported_test_accuracy": round(exported, 6),
             "layers": [layer.name for layer in inference_layers(model)],
+            "epochs": entry.epochs.get(profile),
+            "history": learning_curves((histories or {}).get(name) or {}, per_epoch),
             "files": [
                 {"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": sha256_of(path)}
                 for path in files.values()
@@ -374,6 +704,12 @@ def publish(
         # test digits for the layer explorer (index into MNIST's test set): FEATURED, then one of each class
         "samples": [{"index": i, "label": int(labels[i]), "pixels": images[i].reshape(-1).tolist()} for i in samples],
     }
+    document["convolution"] = convolution_settings(models)  # chapter 2's playground
+    document["augmentation"] = augmentation_settings(models)  # chapter 5's sliders and shift pad
+    if batch_size is not None:
+        document["training"] = training_settings(batch_size)  # the recipe, for training in the browser
+    if train is not None:
+        document["training_set"] = export_training_set((train, test), folder)  # chapter 1 trains on it
     manifest = folder / WEB_MANIFEST
     manifest.parent.mkdir(parents=True, exist_ok=True)
     manifest.write_text(json.dumps(document, separators=(",", ":")) + "\n")

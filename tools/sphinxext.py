@@ -8,6 +8,10 @@
    TensorFlow.js's format (``models/web/``) for the live pages.
 5. The live pages get their scripts, and the site the pinned JavaScript
    runtime from ``web/node_modules`` with its licence.
+6. Figures that a chapter's output holds inline (PNG data URIs, as
+   labsupport's figures show themselves with their alt text) become image
+   files in ``_images/`` that the browser loads lazily
+   (:func:`figures_to_files`): a page's text arrives and paints first.
 
 Launch buttons
 --------------
@@ -56,7 +60,8 @@ block in the chapter) gets the shared ``_static/live/loader.js``,
 (:data:`LIVE_PARTS`, from ``web/site/live/``); no other page loads anything
 more. The scripts
 load the runtime only when the page opens: TensorFlow.js (core, CPU backend,
-layers; :data:`RUNTIME`), copied from ``web/node_modules`` (installed by
+layers; :data:`RUNTIME`, and the one faster backend the page chooses of
+:data:`BACKENDS`: WebAssembly or WebGL), copied from ``web/node_modules`` (installed by
 ``tools/install.sh`` with ``npm ci``, versions pinned in
 ``web/package-lock.json``) into ``_static/vendor/`` with a licence file and
 ``runtime.json``, the list the pages load in order. Without it (no npm on the
@@ -80,6 +85,17 @@ RUNTIME = [
     ("@tensorflow/tfjs-backend-cpu", "dist/tf-backend-cpu.es2017.min.js"),
     ("@tensorflow/tfjs-layers", "dist/tf-layers.es2017.min.js"),
 ]
+#: The faster backends, each fetched only by a page that uses it (after :data:`RUNTIME`):
+#: name -> (npm package, its script, the binaries it loads). WebAssembly ships its SIMD binary and
+#: the plain one for browsers without SIMD; not the threaded one (threads need cross-origin
+#: isolation headers, which static hosts such as GitHub Pages cannot send).
+BACKENDS = {
+    "wasm": ("@tensorflow/tfjs-backend-wasm", "dist/tf-backend-wasm.es2017.min.js",
+             ["dist/tfjs-backend-wasm-simd.wasm", "dist/tfjs-backend-wasm.wasm"]),
+    "webgl": ("@tensorflow/tfjs-backend-webgl", "dist/tf-backend-webgl.es2017.min.js", []),
+}
+#: Licences of code compiled into the backends' binaries (in ``web/licenses/``), by package.
+COMPILED_IN = {"@tensorflow/tfjs-backend-wasm": [("XNNPACK", "XNNPACK-BSD-3-Clause.txt")]}
 #: The course's own scripts and styles that every page with a live part gets (``web/site/live/``):
 #: the shared loader (runtime, networks, the page's API) and the shared widgets.
 LIVE_SCRIPTS = ["live/loader.js", "live/widgets.js"]
@@ -88,6 +104,10 @@ LIVE_STYLES = ["live/live.css"]
 LIVE_PARTS = {
     "own-digit": ["live/digits.js", "live/own-digit.js"],
     "layers": ["live/digits.js", "live/layers.js"],
+    "convolution": ["live/digits.js", "live/convolution.js"],
+    "augmentation": ["live/augmentation.js"],
+    "train-dense": ["live/digits.js", "live/train-dense.js"],
+    "backends": ["live/backends.js"],
 }
 #: The marker of a page with a live part.
 LIVE_MARKER = "data-live-app"
@@ -189,7 +209,9 @@ def publish_networks(app, exception) -> None:
     print(f"published networks: {names} -> {Path(manifest).parent}")
     networks = {name: modelfile.load_model_file(path) for name, _, _, path, _ in entries}
     accuracies = {name: accuracy for name, _, _, _, accuracy in entries}
-    web = webexport.publish(networks, profile.name, app.outdir, arrays[1], accuracies)
+    histories = {name: cache.history_of(path) for name, _, _, path, _ in entries}  # the build's learning curves
+    web = webexport.publish(networks, profile.name, app.outdir, arrays[1], accuracies, batch_size=profile.batch_size,
+                            train=arrays[0], histories=histories)
     print(f"networks for the browser -> {web.parent}")
 
 
@@ -211,6 +233,28 @@ def runtime_files(root: Path) -> list[tuple[Path, str, str]]:
             raise FileNotFoundError(f"{path} is missing: run 'npm ci --prefix web' (tools/install.sh does)")
         version = json.loads((folder / "package.json").read_text())["version"]
         found.append((path, package, version))
+    return found
+
+
+def backend_files(root: Path) -> dict[str, tuple[Path, list[Path], str, str]]:
+    """``name -> (script, binaries, package, version)`` of each of :data:`BACKENDS` in ``web/node_modules``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If one is not installed (``npm ci --prefix web``).
+    """
+    import json
+
+    found = {}
+    for name, (package, script, binaries) in BACKENDS.items():
+        folder = root / "web" / "node_modules" / package
+        paths = [folder / script, *(folder / b for b in binaries)]
+        for path in paths:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is missing: run 'npm ci --prefix web' (tools/install.sh does)")
+        version = json.loads((folder / "package.json").read_text())["version"]
+        found[name] = (paths[0], paths[1:], package, version)
     return found
 
 
@@ -246,8 +290,15 @@ def licence_text(scripts: list[tuple[Path, str, str]], root: Path) -> str:
         parts.append(f"== {package} {version} ({path.name}): Apache License 2.0\n" + "\n".join(dict.fromkeys(notices)))
         dependencies = json.loads((modules / package / "package.json").read_text()).get("dependencies") or {}
         bundled.update({d: None for d in dependencies if not d.startswith(NOT_BUNDLED)})
+    for _, package, version in scripts:
+        for name, file in COMPILED_IN.get(package, []):
+            text = (root / "web" / "licenses" / file).read_text(encoding="utf-8")
+            parts.append(f"== {name} (compiled into the WebAssembly binaries of {package} {version})\n" + text)
     parts.append("== Apache License 2.0\n" + (root / "web" / "licenses" / "Apache-2.0.txt").read_text(encoding="utf-8"))
+    shipped = {package for _, package, _ in scripts}
     for package in bundled:
+        if package in shipped:  # e.g. the CPU backend's kernels in the WebGL bundle: its licence is above
+            continue
         folder = modules / package
         if folder.is_dir():
             version = json.loads((folder / "package.json").read_text())["version"]
@@ -268,6 +319,7 @@ def ship_runtime(app, exception) -> None:
     vendor = Path(app.outdir) / "_static" / "vendor"
     try:
         scripts = runtime_files(root)
+        backends = backend_files(root)
     except FileNotFoundError as e:
         logging.getLogger(__name__).warning(f"live pages without their runtime: {e}")
         (vendor / "runtime.json").unlink(missing_ok=True)  # not an earlier build's list: the pages say it is missing
@@ -278,9 +330,19 @@ def ship_runtime(app, exception) -> None:
         shutil.copyfile(path, vendor / path.name)
         listed.append({"src": f"vendor/{path.name}", "package": package, "version": version,
                        "bytes": path.stat().st_size})
-    (vendor / "LICENSE.txt").write_text(licence_text(scripts, root), encoding="utf-8")
-    (vendor / "runtime.json").write_text(json.dumps({"scripts": listed, "licence": "vendor/LICENSE.txt"}, indent=1))
-    print(f"runtime for the live pages: {', '.join(f'{p} {v}' for _, p, v in scripts)} -> {vendor}")
+    # each backend separately, with its bytes: a page fetches the one it will use (loader.js)
+    offered = {}
+    for name, (script, binaries, package, version) in backends.items():
+        for path in (script, *binaries):
+            shutil.copyfile(path, vendor / path.name)
+        offered[name] = {"package": package, "version": version,
+                         "scripts": [{"src": f"vendor/{script.name}", "bytes": script.stat().st_size}],
+                         "binaries": [{"src": f"vendor/{b.name}", "bytes": b.stat().st_size} for b in binaries]}
+    shipped = scripts + [(script, package, version) for script, _, package, version in backends.values()]
+    (vendor / "LICENSE.txt").write_text(licence_text(shipped, root), encoding="utf-8")
+    (vendor / "runtime.json").write_text(json.dumps(
+        {"scripts": listed, "backends": offered, "licence": "vendor/LICENSE.txt"}, indent=1))
+    print(f"runtime for the live pages: {', '.join(f'{p} {v}' for _, p, v in shipped)} -> {vendor}")
 
 
 def ship_sample_photos(app, exception) -> None:
@@ -333,6 +395,49 @@ def add_live_scripts(app, pagename, templatename, context, doctree) -> None:
         app.add_css_file(style)
 
 
+#: Inline PNG figures (``<img src="data:image/png;base64,...">``, as labsupport's figures show
+#: themselves, with their alt text) and the folder they become files in.
+_INLINE_PNG = r'<img src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"'
+FIGURES_DIR = "_images"
+
+
+def figures_to_files(body: str, folder: Path, prefix: str = "") -> str:
+    """Each inline PNG figure of a page written to ``folder`` and the page pointing at the file.
+
+    The page's HTML then holds a small ``<img src="{prefix}_images/fig-<hash>.png" loading="lazy"
+    decoding="async" width=.. height=..>`` instead of the picture's bytes, so the text paints
+    first and the browser fetches each figure when the reader nears it (the size attributes keep
+    its place meanwhile). The alt text and every other attribute stay. The file is named by its
+    content: the same figure on two pages is one file.
+    """
+    import base64
+    import re
+    import struct
+
+    def replace(match) -> str:
+        data = base64.b64decode(re.sub(r"\s", "", match.group(1)))
+        name = f"fig-{hashlib.sha256(data).hexdigest()[:16]}.png"
+        path = folder / name
+        if not path.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        size = ""
+        if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", data[16:24])
+            size = f' width="{width}" height="{height}"'
+        return f'<img src="{prefix}{FIGURES_DIR}/{name}" loading="lazy" decoding="async"{size}'
+
+    return re.sub(_INLINE_PNG, replace, body)
+
+
+def lazy_figures(app, pagename, templatename, context, doctree) -> None:
+    """The page's inline figures as image files (:func:`figures_to_files`)."""
+    if app.builder.format != "html" or "data:image/png;base64," not in context.get("body", ""):
+        return
+    prefix = "../" * pagename.count("/")
+    context["body"] = figures_to_files(context["body"], Path(app.outdir) / FIGURES_DIR, prefix)
+
+
 def setup(app):
     app.connect("config-inited", use_keyed_execution_cache)
     app.connect("config-inited", add_live_static_path)
@@ -340,6 +445,7 @@ def setup(app):
     app.connect("build-finished", ship_runtime)
     app.connect("build-finished", ship_sample_photos)
     app.connect("html-page-context", add_live_scripts)
+    app.connect("html-page-context", lazy_figures)
     # sphinx-book-theme adds the launch buttons at priority 501; run after it
     app.connect("html-page-context", point_buttons_at_notebooks, priority=510)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)

@@ -458,3 +458,217 @@ def test_live_page_classifies_downloads_by_part():
     ]
     parts = live_page.classify(resources, ["vendor/tf-core.es2017.min.js"])
     assert parts == {"runtime": 100, "networks": 55, "sample photo": 20, "course scripts": 3}
+
+
+def test_live_page_counts_every_byte_of_the_page():
+    from tools.benchmarks import live_page
+
+    base = "http://127.0.0.1:8000/"
+    resources = [
+        {"name": base + "_static/vendor/tf-core.es2017.min.js", "size": 100},
+        {"name": base + "_static/vendor/tfjs-backend-wasm-simd.wasm", "size": 40},  # not listed, still runtime
+        {"name": base + "models/web/dense/weights.bin", "size": 50},
+        {"name": base + "_static/styles/theme.css", "size": 1000},
+        {"name": "data:image/png;base64,AAAA", "size": 0},
+        {"name": "blob:" + base + "x", "size": 9},  # made in the page: nothing over the wire
+    ]
+    parts = live_page.weigh(300, resources, ["vendor/tf-core.es2017.min.js"])
+    assert parts == {"runtime": 140, "networks": 50, "sample photo": 0, "course scripts": 0,
+                     live_page.PAGE: 1300}
+
+
+def test_live_page_reads_the_runtime_list_at_any_depth():
+    from tools.benchmarks import live_page
+
+    listed = {"scripts": [{"src": "vendor/a.js", "bytes": 1}, {"src": "vendor/b.js"}],
+              "backends": {"wasm": {"files": [{"path": "vendor/c.wasm"}]}}, "licence": "vendor/LICENSE.txt"}
+    assert live_page.runtime_paths(listed) == ["vendor/a.js", "vendor/b.js", "vendor/c.wasm"]
+
+
+def test_live_pages_are_found_in_the_built_site_in_book_order(tmp_path):
+    from tools.benchmarks import live_page
+
+    (tmp_path / "06_digit.html").write_text('<div class="live-app" data-live-app="own-digit"></div>')
+    (tmp_path / "03_cnn.html").write_text('<div data-live-app="layers" data-model="cnn"></div>')
+    (tmp_path / "04_saving.html").write_text("<p>no live part</p>")
+    (tmp_path / "zz_extra.html").write_text('<div data-live-app="x"></div>')
+    order = ["intro", "03_cnn", "04_saving", "06_digit"]
+    assert live_page.live_pages(tmp_path, order) == ["03_cnn", "06_digit", "zz_extra"]
+
+
+def test_live_page_table_checks_the_targets():
+    from tools.benchmarks import live_page
+
+    light = {"runtime": 200_000, "networks": 1_000_000, "sample photo": 0, "course scripts": 50_000,
+             live_page.PAGE: 250_000}
+    heavy = {**light, "networks": 3_000_000}
+    results = {"03_cnn": [(light, 0.9), (light, 1.1), (light, 5.0)], "06_digit": [(heavy, 1.4), (heavy, 2.0)]}
+    lines = live_page.table(results)
+    assert lines[1].split()[:8] == ["03_cnn", "1.50", "[1.50-1.50]", "yes", "1.10", "[0.90-5.00]", "yes", "0.20,"]
+    assert lines[2].split()[:8] == ["06_digit", "3.50", "[3.50-3.50]", "NO", "1.70", "[1.40-2.00]", "NO", "0.20,"]
+    assert live_page.verdict(results) == ("live pages: heaviest 3.50 MB (06_digit), "
+                                          "slowest first result 1.70 s (06_digit)")
+    with pytest.raises(SystemExit):
+        live_page.parse_args(["--runs", "0"])
+
+
+# --- tools/browser.py: the server that compresses as GitHub Pages does --------------
+
+
+def test_accepts_gzip():
+    from tools.browser import accepts_gzip
+
+    assert accepts_gzip("gzip, deflate, br") and accepts_gzip("br;q=1.0, gzip;q=0.8") and accepts_gzip("*")
+    assert not accepts_gzip(None) and not accepts_gzip("") and not accepts_gzip("br, deflate")
+    assert not accepts_gzip("gzip;q=0") and not accepts_gzip("gzip;q=0.0, br")
+
+
+def test_the_compressing_server_gzips_text_and_sends_binaries_as_they_are(tmp_path):
+    import gzip
+    import urllib.request
+
+    from tools.browser import serve
+
+    text = "<p>" + "a live page " * 500 + "</p>"
+    files = {"page.html": text.encode(), "style.css": b"p{color:red}" * 100, "app.js": b"let a=1;" * 200,
+             "models/manifest.json": b'{"models": []}' * 50, "models/weights.bin": bytes(range(256)) * 20,
+             "figure.png": b"\x89PNG" + bytes(3000), "runtime.wasm": b"\0asm" + bytes(2000)}
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "index.html").write_bytes(files["page.html"])
+
+    def get(base, name, encoding="gzip, deflate"):
+        request = urllib.request.Request(base + name, headers={"Accept-Encoding": encoding} if encoding else {})
+        with urllib.request.urlopen(request) as response:
+            return response.headers, response.read()
+
+    with serve(tmp_path, compress=True) as base:
+        for name in ("page.html", "style.css", "app.js", "models/manifest.json"):
+            headers, body = get(base, name)
+            assert headers["Content-Encoding"] == "gzip", name
+            assert int(headers["Content-Length"]) == len(body) < len(files[name])
+            assert gzip.decompress(body) == files[name]
+        headers, body = get(base, "page.html?v=3")  # a query string (as Sphinx adds) changes nothing
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == files["page.html"]
+        headers, body = get(base, "")  # the folder's index.html
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == files["page.html"]
+        for name in ("models/weights.bin", "figure.png", "runtime.wasm"):
+            headers, body = get(base, name)
+            assert headers["Content-Encoding"] is None and body == files[name], name
+        for encoding in (None, "br", "gzip;q=0"):  # a browser that does not take gzip gets the file as it is
+            headers, body = get(base, "app.js", encoding)
+            assert headers["Content-Encoding"] is None and body == files["app.js"]
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            get(base, "missing.js")
+    with serve(tmp_path) as base:  # the plain server: never compressed
+        headers, body = get(base, "page.html")
+        assert headers["Content-Encoding"] is None and body == files["page.html"]
+
+
+# --- lighthouse.py: the report's figures and the table ------------------------------
+
+
+def lighthouse_report(performance=0.42, lcp=24_700.0, tbt=2_300.0, weight=4_500_000, access=0.99):
+    return {
+        "categories": {"performance": {"score": performance}, "accessibility": {"score": access}},
+        "audits": {"largest-contentful-paint": {"numericValue": lcp}, "total-blocking-time": {"numericValue": tbt},
+                   "total-byte-weight": {"numericValue": weight}, "first-contentful-paint": {"numericValue": 900.0}},
+    }
+
+
+def test_lighthouse_summarizes_a_report():
+    from tools.benchmarks import lighthouse
+
+    audit = lighthouse.summarize("06_your_digit", lighthouse_report())
+    assert audit == lighthouse.Audit("06_your_digit", 42, 24.7, 2.3, 4_500_000, 99, 0.9)
+    failed = {**lighthouse_report(), "runtimeError": {"code": "NO_FCP", "message": "The page did not paint"}}
+    with pytest.raises(ValueError, match="could not measure 06_your_digit: NO_FCP The page did not paint"):
+        lighthouse.summarize("06_your_digit", failed)
+    unscored = lighthouse_report(performance=None)
+    unscored["runWarnings"] = ["The page loaded too slowly"]
+    with pytest.raises(ValueError, match="too slowly"):
+        lighthouse.summarize("06_your_digit", unscored)
+
+
+def test_lighthouse_runs_in_mobile_mode_with_the_pinned_package():
+    import json as json_
+
+    from tools.benchmarks import lighthouse
+
+    line = lighthouse.command("http://127.0.0.1:1/03_cnn.html", Path("/tmp/r.json"))
+    assert line[:3] == ["node", str(lighthouse.LIGHTHOUSE), "http://127.0.0.1:1/03_cnn.html"]
+    assert "--form-factor=mobile" in line and "--throttling-method=simulate" in line
+    assert "--output=json" in line and "--output-path=/tmp/r.json" in line
+    assert not any(flag.startswith("--preset") for flag in line)  # desktop would be --preset=desktop
+    package = json_.loads((ROOT / "web" / "package.json").read_text())
+    pinned = package["devDependencies"]["lighthouse"]
+    assert pinned[0].isdigit(), "pin an exact version (npm install --save-exact)"
+
+
+def test_lighthouse_table_gives_medians_and_spread():
+    from tools.benchmarks import lighthouse
+
+    audits = [lighthouse.Audit("03_cnn", 36, 22.5, 0.98, 4_000_000, 100),
+              lighthouse.Audit("01_dense", 91, 2.9, 0.12, 1_100_000, 99),
+              lighthouse.Audit("03_cnn", 40, 20.1, 1.20, 4_000_000, 100),
+              lighthouse.Audit("01_dense", 93, 2.7, 0.10, 1_100_000, None),
+              lighthouse.Audit("03_cnn", 30, 25.0, 0.50, 4_100_000, 100)]
+    lines = lighthouse.table(audits)
+    assert lines[0].split()[:2] == ["page", "performance"]
+    assert lines[1].split() == ["03_cnn", "36", "[30-40]", "22.5", "[20.1-25.0]", "0.98", "[0.50-1.20]",
+                                "4.00", "[4.00-4.10]", "100", "[100-100]"]
+    assert lines[2].split() == ["01_dense", "92", "[91-93]", "2.8", "[2.7-2.9]", "0.11", "[0.10-0.12]",
+                                "1.10", "[1.10-1.10]", "99"]
+    assert lighthouse.lowest(audits) == ("03_cnn", 36)
+    assert lighthouse.spread([2.0]) == "2.0"
+    with pytest.raises(SystemExit):
+        lighthouse.parse_args(["--runs", "0"])
+
+
+def test_lighthouse_without_a_built_page_is_a_usage_error(monkeypatch, tmp_path, capsys):
+    from tools.benchmarks import lighthouse
+
+    monkeypatch.setattr(lighthouse, "book_dir", lambda: tmp_path)
+    assert lighthouse.main(["--page", "03_cnn"]) == 2
+    assert "build the book first" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("how", [["tools/benchmarks/lighthouse.py"], ["-m", "tools.benchmarks.live_page"]])
+def test_browser_benchmarks_run_as_a_file_or_a_module(how):
+    result = subprocess.run([sys.executable, *how, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--runs" in result.stdout and "--page" in result.stdout
+
+
+# --- live_training.py ---------------------------------------------------------------
+
+
+def test_live_training_takes_the_first_evaluation_at_the_target_after_training_began():
+    from tools.benchmarks.live_training import first_at_or_above
+
+    tests = [{"epoch": 0, "accuracy": 0.96}, {"epoch": 1, "accuracy": 0.93}, {"epoch": 2, "accuracy": 0.95},
+             {"epoch": 3, "accuracy": 0.97}]
+    assert first_at_or_above(tests, 0.95)["epoch"] == 2  # not the untrained evaluation (epoch 0), however lucky
+    assert first_at_or_above(tests, 0.99) is None
+
+
+@pytest.mark.parametrize("how", [["tools/benchmarks/live_training.py"], ["-m", "tools.benchmarks.live_training"]])
+def test_live_training_runs_as_a_file_or_a_module(how):
+    result = subprocess.run([sys.executable, *how, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--runs" in result.stdout and "--target" in result.stdout
+
+
+def test_live_latency_quantile_is_numpys_and_it_times_every_shipped_backend(tmp_path):
+    import json
+
+    from tools.benchmarks import live_latency
+
+    values = [5.0, 1.0, 4.0, 2.0, 30.0]
+    for q in (0.0, 0.25, 0.5, 0.9, 1.0):
+        assert live_latency.quantile(values, q) == pytest.approx(float(np.quantile(values, q)))
+    vendor = tmp_path / "_static" / "vendor"
+    vendor.mkdir(parents=True)
+    (vendor / "runtime.json").write_text(json.dumps({"scripts": [], "backends": {"wasm": {}, "webgl": {}}}))
+    assert live_latency.backends_shipped(tmp_path) == ["cpu", "wasm", "webgl"]

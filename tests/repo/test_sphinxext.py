@@ -108,24 +108,34 @@ def test_the_built_site_gets_the_trained_networks_and_a_manifest(tmp_path, monke
     web = json.loads((tmp_path / "html" / "models" / "web" / "manifest.json").read_text())
     assert [m["name"] for m in web["models"]] == ["tiny_dense"]
     assert (tmp_path / "html" / "models" / "web" / "tiny_dense" / "model.json").is_file()
+    # the training subset chapter 1 trains on, and the build's learning curves from the model cache
+    assert (tmp_path / "html" / "models" / "web" / web["training_set"]["path"]).is_file()
+    assert web["models"][0]["history"]["val_accuracy"] == [round(v, 6) for v in history["val_accuracy"]]
 
 
 def _fake_runtime(root, version="1.2.3"):
     """A web/node_modules with the three runtime packages (and a bundled dependency)."""
     import json
 
-    for package, name in sphinxext.RUNTIME:
+    scripts = list(sphinxext.RUNTIME) + [(package, script) for package, script, _ in sphinxext.BACKENDS.values()]
+    for package, name in scripts:
         folder = root / "web" / "node_modules" / package
         (folder / name).parent.mkdir(parents=True)
         (folder / name).write_text(f"/**\n * @license\n * Copyright {package}\n */\nvar x = 1;\n")
         (folder / "package.json").write_text(json.dumps({"version": version, "dependencies": {
             "seedrandom": "^3", "@types/long": "^4"}}))
+    for package, _, binaries in sphinxext.BACKENDS.values():
+        for binary in binaries:
+            (root / "web" / "node_modules" / package / binary).write_bytes(b"\0asm" + bytes(binary, "ascii"))
     seed = root / "web" / "node_modules" / "seedrandom"
     seed.mkdir()
     (seed / "package.json").write_text('{"version": "3.0.5"}')
     (seed / "README.md").write_text("# seedrandom\n\nLICENSE (MIT)\n-------------\nCopyright 2019 David Bau.\n")
     (root / "web" / "licenses").mkdir(parents=True)
     (root / "web" / "licenses" / "Apache-2.0.txt").write_text("Apache License\nVersion 2.0\n")
+    for compiled in sphinxext.COMPILED_IN.values():
+        for name, file in compiled:
+            (root / "web" / "licenses" / file).write_text(f"{name}: BSD License\n")
 
 
 def test_the_runtime_ships_with_its_licences_and_a_list(tmp_path):
@@ -143,6 +153,34 @@ def test_the_runtime_ships_with_its_licences_and_a_list(tmp_path):
     licence = (vendor / "LICENSE.txt").read_text()
     assert "Apache License" in licence and "Copyright @tensorflow/tfjs-layers" in licence
     assert "seedrandom 3.0.5" in licence and "David Bau" in licence and "@types/long" not in licence
+    assert "XNNPACK: BSD License" in licence and "Copyright @tensorflow/tfjs-backend-webgl" in licence
+
+
+def test_each_backend_is_listed_apart_with_its_bytes_and_binaries(tmp_path):
+    """A page fetches only the backend it uses: runtime.json lists each one's files and sizes."""
+    import json
+
+    _fake_runtime(tmp_path)
+    (tmp_path / "book").mkdir()
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"), outdir=str(tmp_path / "html"),
+                          srcdir=str(tmp_path / "book"), config=SimpleNamespace(html_theme_options={"path_to_docs": "book"}))
+    sphinxext.ship_runtime(app, None)
+    static = tmp_path / "html" / "_static"
+    backends = json.loads((static / "vendor" / "runtime.json").read_text())["backends"]
+    assert sorted(backends) == ["wasm", "webgl"]
+    wasm = [b["src"] for b in backends["wasm"]["binaries"]]
+    assert wasm == ["vendor/tfjs-backend-wasm-simd.wasm", "vendor/tfjs-backend-wasm.wasm"]  # no threaded one
+    for backend in backends.values():
+        for file in backend["scripts"] + backend["binaries"]:
+            assert (static / file["src"]).stat().st_size == file["bytes"] > 0
+    assert not list((static / "vendor").glob("*threaded*"))
+
+
+def test_a_missing_backend_is_a_missing_runtime(tmp_path):
+    _fake_runtime(tmp_path)
+    (tmp_path / "web" / "node_modules" / "@tensorflow/tfjs-backend-wasm" / "dist" / "tfjs-backend-wasm-simd.wasm").unlink()
+    with pytest.raises(FileNotFoundError, match="tfjs-backend-wasm-simd.wasm is missing"):
+        sphinxext.backend_files(tmp_path)
 
 
 def test_a_missing_runtime_is_a_warning_not_a_failed_build(tmp_path):
@@ -232,3 +270,61 @@ def test_the_colour_switch_is_the_themes_with_decorative_icons():
     assert [(a["data-mode"], a["title"], a["class"].split() + i["class"].split())
             for (_, a), (_, i) in zip(spans, icons)] == theme_icons
     assert all("title" not in i for _, i in icons)  # no text inside the icons
+
+
+def test_inline_figures_become_lazy_image_files(tmp_path):
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), "white").save(buffer, format="PNG")
+    png = buffer.getvalue()
+    data = base64.b64encode(png).decode()
+    body = (f'<p>text</p><img src="data:image/png;base64,{data}" alt="accuracy &quot;curves&quot;" '
+            'style="max-width:100%;height:auto" /><img src="data:image/png;base64,' + data + '" alt="again" />'
+            '<img src="_static/logo.svg" alt="logo" /><img src="data:image/svg+xml;base64,PHN2Zy8+" alt="svg" />')
+    out = sphinxext.figures_to_files(body, tmp_path / "_images", prefix="../")
+    files = list((tmp_path / "_images").iterdir())
+    assert len(files) == 1 and files[0].read_bytes() == png  # one file per figure, named by its content
+    name = files[0].name
+    assert re.fullmatch(r"fig-[0-9a-f]{16}\.png", name)
+    assert out.count(f'<img src="../_images/{name}" loading="lazy" decoding="async" width="30" height="20" '
+                     'alt=') == 2
+    assert 'alt="accuracy &quot;curves&quot;" style="max-width:100%;height:auto" />' in out  # the rest stays
+    assert "data:image/png" not in out
+    assert '<img src="_static/logo.svg" alt="logo" />' in out and "data:image/svg+xml" in out  # only PNG data
+    assert sphinxext.figures_to_files("<p>no figure</p>", tmp_path / "other") == "<p>no figure</p>"
+    assert not (tmp_path / "other").exists()
+
+
+def test_lazy_figures_run_on_html_pages_only(tmp_path):
+    import base64
+
+    data = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(20)).decode()
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"), outdir=str(tmp_path))
+    context = {"body": f'<img src="data:image/png;base64,{data}" alt="x">'}
+    sphinxext.lazy_figures(app, "chapters/03_cnn", "page.html", context, None)
+    assert context["body"].startswith('<img src="../_images/fig-') and 'alt="x"' in context["body"]
+    assert "width=" not in context["body"]  # no readable PNG header: no size given
+    app.builder.format = "latex"
+    context = {"body": f'<img src="data:image/png;base64,{data}" alt="x">'}
+    sphinxext.lazy_figures(app, "03_cnn", "page.html", context, None)
+    assert "data:image/png" in context["body"]
+
+
+def test_the_theme_macros_copy_drops_only_fontawesome_js():
+    """book/_templates/static/webpack-macros.html: the theme's, less the script the stylesheet makes useless."""
+    theme = (THEME_COMPONENTS.parent / "static" / "webpack-macros.html").read_text(encoding="utf-8")
+    ours = re.sub(r"\{#.*?#\}\n?", "", (TEMPLATES / "static" / "webpack-macros.html").read_text(encoding="utf-8"),
+                  flags=re.S)
+    dropped = [line for line in theme.splitlines(keepends=True) if line not in ours.splitlines(keepends=True)]
+    # Changed in the theme? Copy it again, without these two lines.
+    assert [line.strip() for line in dropped] == [
+        "<!-- So that users can add custom icons -->",
+        "<script defer src=\"{{ pathto('_static/scripts/fontawesome.js', 1) }}?digest=55c26ed414f5f8a31ebb\"></script>"]
+    assert ours == "".join(line for line in theme.splitlines(keepends=True) if line not in dropped)
+    # the stylesheet draws the icons with Font Awesome's web fonts, without the script
+    css = (THEME_COMPONENTS.parent / "static" / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    assert "@font-face" in css and "fa-solid-900.woff2" in css and ".fa-magnifying-glass" in css

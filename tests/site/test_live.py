@@ -18,6 +18,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import browser
+from tools import sphinxext
 from tools.toc import book_dir
 
 BOOK = book_dir()
@@ -50,9 +51,12 @@ def networks() -> dict:
     return {e.name: modelfile.load_model_file(HTML / "models" / e.file) for e in entries if e.name in NETWORKS}
 
 
-def open_live(driver, base: str, page: str) -> None:
-    """Open a live page and wait until its live part has started (runtime and networks loaded)."""
-    driver.get(base + f"{page}.html")
+def open_live(driver, base: str, page: str, query: str = "") -> None:
+    """Open a live page and wait until its live part has started (runtime and networks loaded).
+
+    ``query`` e.g. ``"?backend=wasm"``: the TensorFlow.js backend the page must use (loader.js).
+    """
+    driver.get(base + f"{page}.html{query}")
     started = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "const wait = () => window.LabLive && window.LabLive.ready ? "
@@ -78,19 +82,42 @@ def test_runtime_and_networks_load_without_errors_or_outside_requests(site):
 
 def test_pages_without_a_live_part_load_no_runtime(site):
     driver, base = site
-    driver.get(base + "01_dense_networks.html")
+    assert "data-live-app" not in (BOOK / "04_saving_models.md").read_text()  # chapter 1 has a live part now
+    driver.get(base + "04_saving_models.html")
     loaded = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     runtime = json.loads((HTML / "_static" / "vendor" / "runtime.json").read_text())["scripts"]
     live = [f"/_static/{s['src']}" for s in runtime] + ["/_static/live/", "/models/web/"]
     assert not any(part in url for url in loaded for part in live), loaded
 
 
-def test_browser_probabilities_equal_keras_on_200_test_images(site, networks):
-    """Against Keras with the weights the browser has (1e-4), and with the float32 weights (1e-2)."""
+#: Every TensorFlow.js backend the site ships (tools/sphinxext.py BACKENDS) and the CPU one.
+BACKENDS = ["cpu", *sphinxext.BACKENDS]
+
+
+def test_the_page_chooses_the_fastest_backend_and_says_which(site):
+    """WebAssembly where the browser has it (loader.js BACKEND_ORDER: measured by tools/benchmarks/live_latency.py)."""
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    backend = driver.execute_async_script("const done = arguments[0]; LabLive.load('runtime').then(a => done(a.backend));")
+    assert backend == "wasm"
+    status = driver.execute_script("return document.querySelector('.live-status').textContent")
+    assert "backend: wasm" in status, status
+    loaded = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert not any("webgl" in url for url in loaded), "the page fetched a backend it does not use"
+    assert not any("threaded" in url for url in loaded)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_browser_probabilities_equal_keras_on_200_test_images(site, networks, backend):
+    """Against Keras with the weights the browser has (1e-4), and with the float32 weights (1e-2), on each backend."""
     from labsupport import data, inference, webexport
 
     driver, base = site
-    open_live(driver, base, OWN_DIGIT)
+    if backend == "webgl" and not driver.execute_script("return !!document.createElement('canvas').getContext('webgl2')"):
+        pytest.skip("this headless Chromium has no WebGL")
+    open_live(driver, base, OWN_DIGIT, f"?backend={backend}")
+    used = driver.execute_async_script("const done = arguments[0]; LabLive.load('runtime').then(a => done(a.backend));")
+    assert used == backend
     x, _ = data.load_mnist()[1]
     x = x[:200]
     for entry in web_manifest()["models"]:
@@ -103,7 +130,7 @@ def test_browser_probabilities_equal_keras_on_200_test_images(site, networks):
         encodings = webexport.encodings_of(HTML / "models" / "web" / name / webexport.MODEL_JSON)
         same_weights = inference.predict({name: webexport.dequantized(model, encodings)}, x)[name]
         keras_float = inference.predict({name: model}, x)[name]
-        print(f"{name}: max |browser - Keras| {np.abs(in_browser - same_weights).max():.2e} (same weights), "
+        print(f"{backend} {name}: max |browser - Keras| {np.abs(in_browser - same_weights).max():.2e} (same weights), "
               f"{np.abs(in_browser - keras_float).max():.2e} (float32 weights); "
               f"kernels in 8 bits: {sorted(k for k, v in encodings.items() if v == 'uint8')}")
         assert in_browser.shape == (200, 10)

@@ -165,3 +165,204 @@ def test_the_texts_state_the_settings_the_export_uses():
     followed = int(re.search(r"^index = (\d+)", chapter, re.M).group(1))
     assert webexport.FEATURED[0] == followed
     assert f'data-index="{followed}"' in chapter and f"starts with {followed}" in chapter
+
+
+def test_convolution_settings_offer_the_presets_the_learned_filters_and_the_signed_colour_map():
+    """Chapter 2's playground reads these: the values are labsupport's and the CNN's, written exactly."""
+    import matplotlib
+
+    from labsupport import filters, plots
+
+    cnn = randomized("cnn")
+    settings = json.loads(json.dumps(webexport.convolution_settings({"dense": randomized("dense"), "cnn": cnn})))
+    assert [p["name"] for p in settings["presets"]] == list(filters.PRESETS)
+    for preset in settings["presets"]:
+        title, weights = filters.PRESETS[preset["name"]]
+        assert preset["title"] == title and np.array_equal(preset["kernel"], weights)
+    learned = settings["learned"]
+    assert (learned["model"], learned["layer"]) == webexport.LEARNED_FILTERS_FROM
+    kernel = cnn.get_layer("conv1").get_weights()[0]
+    assert np.array_equal(np.array(learned["kernels"], np.float32), np.moveaxis(kernel[:, :, 0, :], -1, 0))
+    cmap = matplotlib.colormaps[plots.SIGNED_CMAP]
+    colours = settings["colormap"]["colors"]
+    assert settings["colormap"]["name"] == plots.SIGNED_CMAP and len(colours) == cmap.N
+    for i in (0, 127, 128, 255):  # deep blue, the two whites around 0, deep red
+        assert colours[i] == "#%02x%02x%02x" % tuple(cmap(i, bytes=True)[:3])
+    assert colours[0][1:3] < colours[-1][1:3]  # red grows from negative to positive
+
+
+def test_convolution_settings_without_the_cnn_have_no_learned_filters():
+    settings = webexport.convolution_settings({"dense": randomized("dense")})
+    assert settings["learned"]["kernels"] == [] and len(settings["presets"]) == 5
+
+
+def test_publish_writes_the_convolution_settings(tmp_path):
+    networks = {"cnn": randomized("cnn")}
+    x = some_digits(20)
+    y = (np.arange(20) % 10).astype(np.uint8)
+    document = json.loads(webexport.publish(networks, "tiny", tmp_path, (x, y)).read_text())
+    assert len(document["convolution"]["learned"]["kernels"]) == 32
+
+
+def test_training_settings_are_the_recipes_and_timings():
+    """What chapter 7's page trains and times with: read from train.compile_classifier and timing."""
+    import inspect
+
+    from labsupport import timing, train
+
+    settings = webexport.training_settings(64)
+    assert settings["optimizer"]["name"] == "adam"
+    assert settings["optimizer"]["learning_rate"] == train.LEARNING_RATE
+    assert settings["optimizer"]["epsilon"] == 1e-7
+    assert settings["loss"] == "sparse_categorical_crossentropy"
+    assert settings["batch_size"] == 64
+    assert settings["steps_per_sample"] == timing.STEPS_PER_SAMPLE
+    assert settings["quantile"] == timing.QUANTILE
+    assert settings["warmup_batches"] == inspect.signature(timing.time_training).parameters["warmup_batches"].default
+
+
+def test_publish_writes_the_training_settings_only_with_a_batch_size(tmp_path):
+    networks = {"dense": randomized("dense")}
+    test = (some_digits(20), (np.arange(20) % 10).astype(np.uint8))
+    with_batch = json.loads(webexport.publish(networks, "tiny", tmp_path / "a", test, batch_size=32).read_text())
+    without = json.loads(webexport.publish(networks, "tiny", tmp_path / "b", test).read_text())
+    assert with_batch["training"] == webexport.training_settings(32) and "training" not in without
+
+
+def test_augmentation_settings_are_the_augmented_cnns_and_its_draw_order():
+    """Chapter 5's page reads these: the layer's ranges and fill, and the order RandomAffine draws its parameters in."""
+    import keras
+
+    from labsupport import augment, inference
+
+    plain = webexport.augmentation_settings({"dense": randomized("dense"), "cnn": randomized("cnn")})
+    assert plain["ranges"] == augment.RANGES and plain["fill_value"] == -1.0 and plain["input_format"] == "image"
+    assert plain["shift_pad"] == {"max_pixels": webexport.SHIFT_PAD_PIXELS, "fill": 0}
+    assert inference.shift_images(np.full((1, 3, 3), 7, np.uint8), 1)[0, 0, 0] == plain["shift_pad"]["fill"]
+    stronger = models.augmented_cnn(rotation=20, shear=15, seed=4)
+    settings = json.loads(json.dumps(webexport.augmentation_settings({"cnn": randomized("cnn"), "augmented_cnn": stronger})))
+    assert settings["ranges"] == {**augment.RANGES, "rotation": 20.0, "shear": 15.0}
+    assert set(settings["units"]) == set(augment.RANGES)
+    page = (ROOT / "web" / "site" / "live" / "augmentation.js").read_text()  # the port checks the units it reads
+    assert all(f'unit: "{unit}"' in page for unit in settings["units"].values())
+    # the draws, in the exported order, given to affine_matrix, are the layer's transforms
+    layer = augment.RandomAffine(**settings["ranges"], seed=9)
+    expected = np.asarray(layer.transforms(16, 28, 28))
+    generator = keras.random.SeedGenerator(9)
+    r = settings["ranges"]
+    bounds = {"rotation": (-r["rotation"], r["rotation"]), "shear": (-r["shear"], r["shear"]),
+              "shift_x": (-r["shift"], r["shift"]), "shift_y": (-r["shift"], r["shift"]),
+              "zoom_x": (1 - r["zoom"], 1 + r["zoom"]), "zoom_y": (1 - r["zoom"], 1 + r["zoom"])}
+    drawn = {name: np.asarray(keras.random.uniform((16,), *bounds[name], seed=generator)) for name in settings["draws"]}
+    drawn["shift_x"] = drawn["shift_x"] * 28
+    drawn["shift_y"] = drawn["shift_y"] * 28
+    rebuilt = np.asarray(augment.affine_matrix(*(drawn[k] for k in ("rotation", "shear", "shift_x", "shift_y", "zoom_x", "zoom_y")), 28, 28))
+    np.testing.assert_allclose(rebuilt, expected, atol=1e-6)
+
+
+def test_publish_writes_the_augmentation_settings(tmp_path):
+    from labsupport import augment
+
+    x = some_digits(20)
+    y = (np.arange(20) % 10).astype(np.uint8)
+    document = json.loads(webexport.publish({"augmented_cnn": randomized("augmented_cnn")}, "tiny", tmp_path, (x, y)).read_text())
+    assert document["augmentation"]["ranges"] == augment.RANGES
+
+
+def small_mnist(n_train: int = 60, n_test: int = 30) -> tuple:
+    """MNIST-shaped arrays (uint8 28x28, labels 0-9), each image marked by its index in its set."""
+    rng = np.random.default_rng(5)
+    x_train = rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8)
+    x_test = rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8)
+    x_train[:, 0, 0], x_test[:, 0, 0] = np.arange(n_train), np.arange(n_test)
+    return (x_train, (np.arange(n_train) % 10).astype(np.uint8)), (x_test, (np.arange(n_test) % 7).astype(np.uint8))
+
+
+def read_training_set(folder, entry: dict) -> dict:
+    """The file's parts as the pages read it: gunzip, then each part at its offset (what the docstring says)."""
+    import gzip
+
+    raw = gzip.decompress((folder / entry["path"]).read_bytes())
+    assert len(raw) == entry["uncompressed_bytes"]
+    parts = {}
+    for part in entry["parts"]:
+        size = int(np.prod(part["shape"]))
+        parts[part["name"]] = np.frombuffer(raw, np.uint8, size, part["offset"]).reshape(part["shape"])
+    return parts
+
+
+def test_the_training_set_file_holds_the_split_s_first_images_and_held_out_test_images(tmp_path):
+    arrays = small_mnist()
+    entry = webexport.export_training_set(arrays, tmp_path, n_train=20, n_test=8)
+    path = tmp_path / entry["path"]
+    assert entry["bytes"] == path.stat().st_size and entry["sha256"] == published.sha256_of(path)
+    assert entry["train"] == 20 and entry["test"] == 8 and entry["encoding"] == "gzip"
+    assert entry["uncompressed_bytes"] == 28 * 785 and "LeCun" in entry["source"] and "CC BY-SA 3.0" in entry["source"]
+    # the documented offsets: labels after the images, the test part after the training part
+    assert [(p["name"], p["offset"]) for p in entry["parts"]] == [
+        ("train_images", 0), ("train_labels", 20 * 784), ("test_images", 20 * 785), ("test_labels", 20 * 785 + 8 * 784)]
+    parts = read_training_set(tmp_path, entry)
+    x_tr, _, y_tr, _ = data.train_val_split(*arrays[0])
+    np.testing.assert_array_equal(parts["train_images"], x_tr[:20])
+    np.testing.assert_array_equal(parts["train_labels"], y_tr[:20])
+    chosen = parts["test_images"][:, 0, 0]  # each test image's index in the test set
+    assert len(set(chosen)) == 8 and list(chosen) == sorted(chosen)
+    np.testing.assert_array_equal(parts["test_images"], arrays[1][0][chosen])
+    np.testing.assert_array_equal(parts["test_labels"], arrays[1][1][chosen])
+    # the same data give the same bytes (no time stamp in the gzip header)
+    again = webexport.export_training_set(arrays, tmp_path / "again", n_train=20, n_test=8)
+    assert again["sha256"] == entry["sha256"]
+
+
+def test_the_training_subset_never_holds_validation_images():
+    arrays = small_mnist()
+    _, x_val, _, _ = data.train_val_split(*arrays[0])
+    (x, _), _ = webexport.training_subset(arrays, n_train=50, n_test=5)
+    assert not set(x[:, 0, 0]) & set(x_val[:, 0, 0])
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda a: ((a[0][0][:, :27], a[0][1]), a[1]), "uint8 28x28"),
+    (lambda a: ((a[0][0].astype(np.float32), a[0][1]), a[1]), "uint8 28x28"),
+    (lambda a: (a[0], (a[1][0], a[1][1] + 5)), "labels must be 0-9"),
+    (lambda a: ((a[0][0], a[0][1][:-1]), a[1]), "one label each"),
+])
+def test_bad_arrays_for_the_training_set_are_refused_clearly(tmp_path, change, says):
+    with pytest.raises(ValueError, match=says):
+        webexport.export_training_set(change(small_mnist()), tmp_path, n_train=10, n_test=5)
+
+
+def test_asking_for_more_images_than_there_are_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="asked for 100 training"):
+        webexport.export_training_set(small_mnist(), tmp_path, n_train=100, n_test=5)
+    with pytest.raises(ValueError, match="the test set 30 images"):
+        webexport.export_training_set(small_mnist(), tmp_path, n_train=10, n_test=31)
+
+
+def test_learning_curves_keep_the_per_epoch_figures_and_the_epoch_size():
+    history = {"loss": [0.5, 0.25], "accuracy": [0.8, 0.9], "val_loss": [0.4, 0.3], "val_accuracy": [0.85, 0.875],
+               "seconds": [1.0, 1.0], "hardware": "a CPU", "learning_rate": [0.005, 0.005]}
+    curves = webexport.learning_curves(history, 1000)
+    assert curves == {"loss": [0.5, 0.25], "accuracy": [0.8, 0.9], "val_loss": [0.4, 0.3],
+                      "val_accuracy": [0.85, 0.875], "images_per_epoch": 1000}
+    assert webexport.learning_curves({}, 1000) == {}
+
+
+def test_publish_ships_the_training_set_and_the_build_s_curves_with_train_arrays(tmp_path):
+    networks = {"dense": randomized("dense")}
+    history = {"loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_loss": [0.4, 0.35], "val_accuracy": [0.85, 0.88]}
+    small = small_mnist(n_train=120, n_test=30)  # fewer images than the subset's sizes: all of them
+    document = json.loads(webexport.publish(networks, "tiny", tmp_path / "small", small[1], train=small[0]).read_text())
+    assert (document["training_set"]["train"], document["training_set"]["test"]) == (100, 30)
+    arrays = small_mnist(n_train=18000 + 60, n_test=2100)  # more: the subset's sizes
+    manifest = webexport.publish(networks, "quick", tmp_path, arrays[1], train=arrays[0], histories={"dense": history})
+    document = json.loads(manifest.read_text())
+    entry = document["training_set"]
+    assert entry["train"] == webexport.TRAINING_IMAGES and entry["test"] == webexport.TEST_IMAGES
+    assert (manifest.parent / entry["path"]).stat().st_size == entry["bytes"]
+    dense = document["models"][0]
+    assert dense["epochs"] == models.spec("dense").epochs["quick"]
+    # the quick profile trains on 15 000 of the split's training images per epoch
+    assert dense["history"] == {**history, "images_per_epoch": 15000}
+    without = json.loads(webexport.publish(networks, "tiny", tmp_path / "b", arrays[1]).read_text())
+    assert "training_set" not in without and without["models"][0]["history"] == {}

@@ -106,6 +106,7 @@
 
   LabLive.register("layers", {
     needs: "networks",
+    networks: (root) => [root.dataset.model || "cnn"], // the one it shows: the page fetches no other
     start(root, app) {
       const explorer = layerExplorer(root, app);
       explorer.showSample();

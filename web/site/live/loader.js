@@ -18,9 +18,15 @@
  *   needs "runtime"   app = {manifest, tf, runtime, backend}: TensorFlow.js,
  *                     the scripts listed in _static/vendor/runtime.json (the
  *                     pinned npm packages the build copied);
- *   needs "networks"  the above and app.models: every exported network, loaded.
+ *   needs "networks"  the above and app.models: every exported network, loaded;
+ *                     or only those a part names, `networks: ["cnn"]` (or a function
+ *                     of its root element that returns the names).
  *
- * Each is loaded once per page, whatever the number of parts. Everything runs
+ * Each is loaded once per page, whatever the number of parts. Load order, for
+ * a page that paints fast on a phone: nothing starts before the page's first
+ * frame is painted; then the manifest and the runtime's list are fetched
+ * together, the runtime's scripts in parallel (run in order), the likely
+ * backend's files preloaded, and the networks' files while the runtime loads. Everything runs
  * here: no image leaves the reader's machine, and no request goes anywhere but
  * the site itself. `window.LabLive` is the page's API (the site tests and the
  * benchmarks use it): `ready`, `apps[kind]`, `firstResultAt`, `load`, `util`
@@ -61,9 +67,14 @@
     return response.json();
   }
 
+  /**
+   * Add a script to the page. Scripts added together download in parallel and run in the order
+   * they were added (async = false), once each.
+   */
   function addScript(src) {
     return new Promise((resolve, reject) => {
       const script = el("script", { src: String(src) });
+      script.async = false;
       script.onload = resolve;
       script.onerror = () => reject(new Error(`could not load ${src}`));
       document.head.append(script);
@@ -89,10 +100,32 @@
     }
   }
 
+  /**
+   * The networks' files, fetched as soon as the manifest names them, while the runtime loads
+   * (url -> Promise of a Response, or of null if the fetch failed: then loading fetches again and
+   * says what went wrong). Each is used once.
+   */
+  const prefetched = new Map();
+  function prefetchNetworks(manifest, names) {
+    for (const entry of manifest.models) {
+      if (names && !names.includes(entry.name)) continue;
+      for (const file of entry.files) {
+        const url = new URL(file.path, MODELS).href;
+        if (!prefetched.has(url)) prefetched.set(url, fetch(url).catch(() => null));
+      }
+    }
+  }
+  async function prefetchedOrFetch(url, init) {
+    const href = new URL(String(url.url || url), location.href).href;
+    const early = prefetched.get(href);
+    prefetched.delete(href);
+    return (early && (await early)) || fetch(url, init);
+  }
+
   /** fetch() for one network's files: a clear error for a missing file or one of the wrong size. */
   function checkedFetch(entry) {
     return async (url, init) => {
-      const response = await fetch(url, init);
+      const response = await prefetchedOrFetch(url, init);
       const name = new URL(String(url.url || url), location.href).pathname.split("/").pop();
       if (!response.ok) throw new Error(`the ${entry.title} could not be loaded (HTTP ${response.status} for ${name})`);
       const listed = entry.files.find((f) => String(url.url || url).endsWith(f.path));
@@ -106,7 +139,7 @@
 
   let manifestLoading = null;
   let runtimeLoading = null;
-  let networksLoading = null;
+  const networkLoading = {}; // name -> Promise of a tf.LayersModel
 
   /** The networks' manifest (small JSON), once per page. */
   function loadManifest() {
@@ -114,11 +147,82 @@
     return manifestLoading;
   }
 
-  /** The backend the page computes with (TensorFlow.js's CPU backend: exact float32, the same on every machine). */
-  async function chooseBackend(tf) {
-    await tf.setBackend("cpu");
-    await tf.ready();
-    return tf.getBackend();
+  /**
+   * The backends a page tries, fastest first; TensorFlow.js's CPU backend (plain JavaScript, always
+   * loaded) is the last fallback. Chosen by measurement, not by habit: in headless Chromium on the
+   * 2-core build machine, the three networks on one drawn digit (batch 1, probabilities read back;
+   * `python -m tools.benchmarks.live_latency`) take 4.3 ms (median) with WebAssembly (SIMD),
+   * 47 ms with the CPU backend and 70 ms with WebGL (SwiftShader, a GPU emulated on the CPU).
+   * For networks this small a prediction is a dozen tiny kernels: WebAssembly runs each in well
+   * under a millisecond, while WebGL pays a shader pass per kernel and a read back per prediction,
+   * overhead that a real GPU does not remove either (WebGL wins on large batches, which these
+   * pages do not run). So WebAssembly first, then WebGL (where WebAssembly cannot start), then the CPU.
+   */
+  const BACKEND_ORDER = ["wasm", "webgl"];
+  /** Where the backends' binaries are (setWasmPaths). */
+  const VENDOR = new URL("vendor/", STATIC);
+  const backendLoading = {};
+
+  /**
+   * Load one backend's script (once) and start it in TensorFlow.js: true if this browser can run it.
+   * It then is the current backend; call tf.setBackend(name) to come back to it later.
+   */
+  function loadBackend(tf, runtime, name, progress) {
+    if (name === "cpu") return Promise.resolve(true); // in runtime.scripts
+    if (backendLoading[name]) return backendLoading[name];
+    backendLoading[name] = (async () => {
+      const offered = (runtime.backends || {})[name];
+      if (!offered) return false; // not shipped with this build
+      if (name === "wasm" && typeof WebAssembly !== "object") return false;
+      if (progress) {
+        // the script and one binary (the SIMD one, or the plain one where SIMD is missing)
+        progress.expect(name, offered.scripts.reduce((s, f) => s + f.bytes, 0) + (offered.binaries[0] || { bytes: 0 }).bytes);
+      }
+      for (const script of offered.scripts) await addScript(new URL(script.src, STATIC));
+      if (name === "wasm") {
+        tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false); // no threads: static hosts cannot isolate the page
+        tf.wasm.setWasmPaths(VENDOR.href);
+      }
+      const works = await tf.setBackend(name); // false (and a console warning) where it cannot start
+      if (progress) progress.update(name, 1);
+      return works;
+    })();
+    return backendLoading[name];
+  }
+
+  /** A backend the page was asked for in its address (``?backend=wasm``: the parity tests use it), or null. */
+  function requestedBackend() {
+    return new URLSearchParams(location.search).get("backend");
+  }
+
+  /** The backend the page computes with: the first of BACKEND_ORDER this browser runs, else the CPU. */
+  async function chooseBackend(tf, runtime, progress) {
+    const asked = requestedBackend();
+    const order = asked ? [asked] : [...BACKEND_ORDER, "cpu"];
+    for (const name of order) {
+      if (await loadBackend(tf, runtime, name, progress) && await tf.setBackend(name)) {
+        await tf.ready();
+        return tf.getBackend();
+      }
+    }
+    throw new Error(`the backend "${asked}" is not available in this browser`);
+  }
+
+  /**
+   * Let the browser fetch the files of the backend the page will most likely run (the first of
+   * BACKEND_ORDER this build ships and this browser has, or the one asked for) while the runtime's
+   * scripts load, instead of after them; loadBackend then finds them in the browser's cache.
+   */
+  function preloadBackend(runtime) {
+    const offered = runtime.backends || {};
+    const asked = requestedBackend();
+    const name = asked || BACKEND_ORDER.find((n) => offered[n] && (n !== "wasm" || typeof WebAssembly === "object"));
+    if (!name || !offered[name]) return;
+    const hint = (src, as) => document.head.append(el("link", {
+      rel: "preload", as, href: new URL(src, STATIC).href, crossorigin: as === "fetch" ? "anonymous" : null,
+    }));
+    for (const script of offered[name].scripts || []) hint(script.src, "script");
+    if (name === "wasm" && offered[name].binaries && offered[name].binaries[0]) hint(offered[name].binaries[0].src, "fetch");
   }
 
   /** TensorFlow.js, once per page: resolves to {tf, runtime, backend}. */
@@ -127,54 +231,62 @@
     runtimeLoading = (async () => {
       const runtime = await fetchJson(RUNTIME_JSON, "the runtime list (this build has no JavaScript runtime: see the README)");
       for (const script of runtime.scripts) progress.expect(script.src, script.bytes);
-      for (const script of runtime.scripts) {
-        if (script.package === "@tensorflow/tfjs-core" && window.tf) continue;
-        await addScript(new URL(script.src, STATIC));
-        progress.update(script.src, 1);
-      }
+      preloadBackend(runtime);
+      // all at once: they download in parallel and run in order (core, backend, layers)
+      await Promise.all(runtime.scripts.map((script) => {
+        if (script.package === "@tensorflow/tfjs-core" && window.tf) return progress.update(script.src, 1);
+        return addScript(new URL(script.src, STATIC)).then(() => progress.update(script.src, 1));
+      }));
       const tf = window.tf;
-      const backend = await chooseBackend(tf);
+      const backend = await chooseBackend(tf, runtime, progress);
       return { tf, runtime, backend };
     })();
     return runtimeLoading;
   }
 
-  /** Every exported network, once per page: resolves to {name: tf.LayersModel}. */
-  function loadNetworks(tf, manifest, progress) {
-    if (networksLoading) return networksLoading;
-    networksLoading = (async () => {
-      if (!manifest.models.length) throw new Error("this build exported no networks (its model cache was empty)");
-      for (const entry of manifest.models) {
-        progress.expect(entry.name, entry.files.reduce((s, f) => s + f.bytes, 0));
-      }
-      const models = {};
-      await Promise.all(
-        manifest.models.map(async (entry) => {
-          const json = entry.files.find((f) => f.path.endsWith(".json"));
-          models[entry.name] = await tf.loadLayersModel(new URL(json.path, MODELS).href, {
-            onProgress: (fraction) => progress.update(entry.name, fraction),
-            fetchFunc: checkedFetch(entry),
-          });
-          progress.update(entry.name, 1);
-        })
-      );
-      return models;
-    })();
-    return networksLoading;
+  /**
+   * The exported networks named (all of them without ``names``), each loaded once per page:
+   * resolves to {name: tf.LayersModel}.
+   */
+  async function loadNetworks(tf, manifest, progress, names) {
+    if (!manifest.models.length) throw new Error("this build exported no networks (its model cache was empty)");
+    const entries = names ? manifest.models.filter((m) => names.includes(m.name)) : manifest.models;
+    const unknown = (names || []).filter((name) => !manifest.models.some((m) => m.name === name));
+    if (unknown.length) throw new Error(`this build exported no network named "${unknown.join('", "')}"`);
+    for (const entry of entries) {
+      progress.expect(entry.name, entry.files.reduce((s, f) => s + f.bytes, 0));
+    }
+    const models = {};
+    await Promise.all(
+      entries.map(async (entry) => {
+        const json = entry.files.find((f) => f.path.endsWith(".json"));
+        networkLoading[entry.name] = networkLoading[entry.name] || tf.loadLayersModel(new URL(json.path, MODELS).href, {
+          onProgress: (fraction) => progress.update(entry.name, fraction),
+          fetchFunc: checkedFetch(entry),
+        });
+        models[entry.name] = await networkLoading[entry.name];
+        progress.update(entry.name, 1);
+      })
+    );
+    return models;
   }
 
   /**
    * What a live part needs ("manifest", "runtime" or "networks"), loaded once per page.
-   * ``onProgress(fraction, bytes)`` hears how far the runtime's scripts and the networks' files are.
+   * ``onProgress(fraction, bytes)`` hears how far the runtime's scripts and the networks' files are;
+   * ``names``: the networks a part uses (default: every exported one). The manifest and the
+   * runtime's list are fetched together, and the networks' files while the runtime loads.
    */
-  async function load(needs = "networks", onProgress = () => {}) {
+  async function load(needs = "networks", onProgress = () => {}, names = null) {
     const progress = new Progress(onProgress);
     try {
+      if (needs !== "manifest") loadRuntime(progress).catch(() => {}); // started now; its error is reported below
       const manifest = await loadManifest();
       if (needs === "manifest") return { manifest };
+      if (needs === "networks") prefetchNetworks(manifest, names);
       const { tf, runtime, backend } = await loadRuntime(progress);
       if (needs === "runtime") return { manifest, tf, runtime, backend };
-      const models = await loadNetworks(tf, manifest, progress);
+      const models = await loadNetworks(tf, manifest, progress, names);
       return { manifest, tf, runtime, backend, models };
     } finally {
       progress.finished = true;
@@ -200,17 +312,58 @@
     return Array.from({ length: count }, (_, i) => flat.slice(i * 10, i * 10 + 10));
   }
 
+  // --------------------------------------------------- off the main thread
+
+  let digitsWorker = null;
+  let jobs = 0;
+  const jobsWaiting = new Map(); // id -> {resolve, reject}
+
+  /**
+   * LabDigits.preprocess(photo) in a Web Worker (digits-worker.js): resolves to the same result,
+   * rejects with the same LabDigits.DigitImageError. A photo's pipeline is about a second of work
+   * on a phone; off the main thread, the page stays responsive meanwhile. Without workers it runs
+   * here.
+   */
+  function preprocessOffThread(photo) {
+    if (typeof Worker !== "function") return Promise.resolve().then(() => window.LabDigits.preprocess(photo));
+    if (!digitsWorker) {
+      digitsWorker = new Worker(new URL("digits-worker.js", HERE));
+      digitsWorker.onmessage = ({ data }) => {
+        const job = jobsWaiting.get(data.id);
+        jobsWaiting.delete(data.id);
+        if (!job) return;
+        if (!data.error) job.resolve(data.result);
+        else job.reject(data.error.digitError && window.LabDigits ? new LabDigits.DigitImageError(data.error.message) : new Error(data.error.message));
+      };
+      digitsWorker.onerror = (event) => {
+        event.preventDefault();
+        for (const job of jobsWaiting.values()) job.reject(new Error(`the photo pipeline stopped (${event.message || "worker error"})`));
+        jobsWaiting.clear();
+        digitsWorker = null;
+      };
+    }
+    const id = ++jobs;
+    return new Promise((resolve, reject) => {
+      jobsWaiting.set(id, { resolve, reject });
+      digitsWorker.postMessage({ id, photo });
+    });
+  }
+
   // ----------------------------------------------------------- status panel
 
-  function statusPanel() {
-    const bar = el("progress", { max: 1, value: 0, "aria-label": "loading the networks" });
-    const text = el("span", { text: "Loading the networks ..." });
+  /** What a part is waiting for, by what it needs (the status panel's words). */
+  const LOADING = { manifest: "the build's data", runtime: "TensorFlow.js", networks: "TensorFlow.js and the networks" };
+
+  function statusPanel(needs = "networks") {
+    const what = LOADING[needs] || LOADING.networks;
+    const bar = el("progress", { max: 1, value: 0, "aria-label": `loading ${what}` });
+    const text = el("span", { text: `Loading ${what} ...` });
     const panel = el("div", { className: "live-status", role: "status", "aria-live": "polite" }, bar, " ", text);
     return {
       panel,
       progress(fraction, bytes) {
         bar.value = fraction;
-        text.textContent = `Loading TensorFlow.js and the networks: ${Math.round(fraction * 100)}% of ${(bytes / 1e6).toFixed(1)} MB`;
+        text.textContent = `Loading ${what}: ${Math.round(fraction * 100)}% of ${(bytes / 1e6).toFixed(1)} MB`;
       },
       ready(app) {
         bar.hidden = true;
@@ -245,7 +398,7 @@
     /** Each started part's own API, by kind (the site tests use them). */
     apps: {},
     load,
-    util: { el, fetchJson, modelInputs, predict, statusPanel, STATIC, MODELS, HERE },
+    util: { el, fetchJson, modelInputs, predict, preprocessOffThread, statusPanel, loadBackend, BACKEND_ORDER, STATIC, MODELS, HERE },
     /** A live part's script calls this once: ``needs`` is "manifest", "runtime" or "networks". */
     register(kind, part) {
       parts[kind] = part;
@@ -262,29 +415,58 @@
   };
   window.LabLive = api;
 
-  async function start(root) {
-    const kind = root.dataset.liveApp;
+  /** The part's place in the page: its status panel, shown at once (before the first paint). */
+  function prepare(root) {
     root.classList.add("live-app-running");
-    const status = statusPanel();
+    const part = parts[root.dataset.liveApp];
+    const status = statusPanel(part && part.needs);
     root.append(status.panel);
+    return status;
+  }
+
+  async function start(root, status) {
+    const kind = root.dataset.liveApp;
     try {
       const part = parts[kind];
       if (!part) throw new Error(`unknown live part "${kind}"`);
-      const app = await load(part.needs, (fraction, bytes) => status.progress(fraction, bytes));
+      const names = typeof part.networks === "function" ? part.networks(root) : part.networks;
+      const app = await load(part.needs, (fraction, bytes) => status.progress(fraction, bytes), names || null);
       api.apps[kind] = await part.start(root, app, status);
       status.ready(app);
     } catch (error) {
+      root.classList.add("live-app-failed"); // gives back the space kept for it (live.css)
       status.failed(error);
       throw error;
     }
   }
 
+  /**
+   * Resolves once the page has painted its first content (the browser's "first-contentful-paint"),
+   * or after 2 s (a page in a background tab paints nothing): the chapter's text shows before the
+   * live parts fetch and compute anything.
+   */
+  function afterFirstPaint() {
+    return new Promise((resolve) => {
+      const next = () => setTimeout(resolve, 0);
+      setTimeout(resolve, 2000);
+      const types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
+      if (!types.includes("paint")) return requestAnimationFrame(next);
+      const observer = new PerformanceObserver((list) => {
+        if (!list.getEntriesByName("first-contentful-paint").length) return;
+        observer.disconnect();
+        next();
+      });
+      observer.observe({ type: "paint", buffered: true });
+    });
+  }
+
   function startAll() {
     const roots = [...document.querySelectorAll("[data-live-app]")];
-    api.ready = Promise.all(roots.map((root) => start(root).catch((error) => {
+    const panels = roots.map(prepare);
+    api.ready = afterFirstPaint().then(() => Promise.all(roots.map((root, i) => start(root, panels[i]).catch((error) => {
       console.warn(`live part ${root.dataset.liveApp}: ${error.message}`);
       return null;
-    })));
+    }))));
   }
 
   // the parts' scripts (deferred, after this one) register before DOMContentLoaded

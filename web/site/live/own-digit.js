@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  const { el, predict, fetchJson, HERE } = LabLive.util;
+  const { el, predict, fetchJson, preprocessOffThread, HERE } = LabLive.util;
   const { paintGray, drawingPad, pixelsOf, probabilityBars, percent } = LabLive.widgets;
   const SAMPLE_PHOTOS = new URL("samples/", HERE);
 
@@ -121,12 +121,16 @@
       thumb.getContext("2d").drawImage(full, 0, 0, thumb.width, thumb.height);
     }
 
-    /** The pipeline and the networks on one input; ``final`` announces the verdict (end of a stroke, a photo). */
-    function run(photo, name, number, final = true) {
+    /**
+     * The pipeline and the networks on one input; ``final`` announces the verdict (end of a stroke, a photo).
+     * ``prepared``: the pipeline's result (or its error) when already computed off the main thread.
+     */
+    function run(photo, name, number, final = true, prepared = null) {
       if (number !== latest) return null; // a newer input came first
       let result;
       try {
-        result = LabDigits.preprocess(photo);
+        if (prepared instanceof Error) throw prepared;
+        result = prepared || LabDigits.preprocess(photo);
       } catch (error) {
         if (final) fail(error); // half a stroke is no digit yet: say so only when the stroke ends
         return null;
@@ -186,8 +190,11 @@
         LabDigits.checkFile(blob.size, name);
         const photo = await decode(blob, name);
         if (number !== latest) return null;
+        // a photo's pipeline is the page's heaviest work: off the main thread (loader.js)
+        const prepared = await preprocessOffThread(photo).catch((error) => error);
+        if (number !== latest) return null;
         if (name === "the upload") samples.value = "";
-        return run(photo, name === "the upload" ? `your photo (${blob.name || "upload"})` : name, number);
+        return run(photo, name === "the upload" ? `your photo (${blob.name || "upload"})` : name, number, true, prepared);
       } catch (error) {
         if (number === latest) fail(error);
         return null;

@@ -8,8 +8,13 @@
 
   const { el } = LabLive.util;
 
-  /** While drawing, the page hears of it at most this often (ms); always when a stroke ends. */
-  const PREDICT_EVERY = 250;
+  /**
+   * While drawing, the page hears of it at most this often (ms: a 60 Hz pointer's pace), or, when
+   * what it does takes longer, after twice that long, so the pen keeps half of the time; always
+   * when a stroke ends. With the WebAssembly backend the three networks answer a drawn digit in
+   * about 4 ms (tools/benchmarks/live_latency.py), so predictions follow the pointer.
+   */
+  const PREDICT_EVERY = 16;
   /** Pen width on the 280x280 pad, in pixels. */
   const PEN = 18;
 
@@ -78,6 +83,7 @@
     let last = null;
     let timer = null;
     let lastRun = 0;
+    let cost = 0; // ms the page took to answer the last change
     function point(event) {
       const box = canvas.getBoundingClientRect();
       return [((event.clientX - box.left) / box.width) * canvas.width, ((event.clientY - box.top) / box.height) * canvas.height];
@@ -85,10 +91,11 @@
     /** Tell the page: now and then while drawing (``final`` false), always when a stroke ends. */
     function changed(final) {
       clearTimeout(timer);
-      const wait = PREDICT_EVERY - (performance.now() - lastRun);
+      const wait = Math.max(PREDICT_EVERY, 2 * cost) - (performance.now() - lastRun);
       if (final || wait <= 0) {
         lastRun = performance.now();
         onChange(canvas, final);
+        cost = performance.now() - lastRun;
       } else {
         timer = setTimeout(() => changed(false), wait);
       }
