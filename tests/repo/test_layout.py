@@ -60,3 +60,14 @@ def test_stack_is_pinned_to_jupyter_book_1():
 def test_no_mnist_data_in_the_repository():
     big = [p for p in ROOT.rglob("*.npz") if ".venv" not in p.parts and "_build" not in p.parts]
     assert big == []
+
+
+def test_every_site_test_module_is_skipped_without_a_build():
+    """The README's test command runs before any build: each tests/site module must skip itself then."""
+    import ast
+
+    for path in sorted((ROOT / "tests" / "site").glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+        names |= {a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom) for a in node.names}
+        assert "pytestmark" in names, f"{path.name} has no pytestmark (skipif REQUIRE_BUILD != '1')"

@@ -22,7 +22,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 import browser
-from test_live import BOOK, HTML, SCREENSHOTS, SEVEN, draw_stroke, networks, open_live, site, web_manifest  # noqa: F401
+from test_live import BOOK, HTML, SCREENSHOTS, SEVEN, draw_stroke, networks, open_live, pytestmark, site, web_manifest  # noqa: F401 (fixtures; skipped without a build)
 
 PAGE = "02_convolution"
 APP = "[data-live-app=convolution]"
