@@ -29,9 +29,11 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-#: Each style's digit and its function's name.
 #: Default share of each styled digit's training images that gets its style.
 SHARE = 0.3
+
+#: A 1 slanted by more than this many degrees gets no base (with its flag it would look like a Z or 2).
+MAX_SLANT_FOR_BASE = 15
 
 #: Drawing happens at this many times MNIST's resolution, then is shrunk back.
 UPSCALE = 4
@@ -49,7 +51,7 @@ def _ink(big: np.ndarray) -> np.ndarray:
 
 
 def _stroke_width(ink: np.ndarray) -> float:
-    """The digit's pen width (upscaled pixels): ink area over the length of the strokes' middle lines."""
+    """The digit's pen width (upscaled pixels): twice the ink's largest distances to the paper (90th percentile)."""
     from scipy import ndimage
 
     distance = ndimage.distance_transform_edt(ink)
@@ -94,7 +96,8 @@ def _runs(row: np.ndarray) -> list[tuple[int, int]]:
 
 
 def flag_and_base(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A 1 with a flag from its top, down to the left, and (three times in four) a base.
+    """A 1 with a short flag from its top, down to the left of its stem, and (three times in four,
+    when it stands nearly upright: :data:`MAX_SLANT_FOR_BASE`) a base.
 
     Parameters
     ----------
@@ -119,11 +122,19 @@ def flag_and_base(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     width = _stroke_width(ink)
     x_top = _row_centre(ink, top + 1) or _row_centre(ink, top)
     x_foot = _row_centre(ink, bottom - 1) or _row_centre(ink, bottom)
-    length = rng.uniform(0.22, 0.38) * height
-    angle = np.deg2rad(rng.uniform(25, 55))  # below the horizontal, to the left
-    lines = [((x_top, top + width / 2), (x_top - length * np.cos(angle), top + width / 2 + length * np.sin(angle)))]
+    # a short flag leaves the top at 25-45 degrees from the stem (top to foot), to the left: measured
+    # from the stem, so that a slanted 1 gets one that shows; short, so that it is no 7's or Z's bar
+    stem = np.array([x_foot - x_top, bottom - top], float)
+    stem /= np.linalg.norm(stem)
+    turn = np.deg2rad(rng.uniform(25, 45))
+    flag = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]]) @ stem
+    length = rng.uniform(0.12, 0.22) * height
+    start = np.array([x_top, top + width / 2])
+    lines = [(tuple(start), tuple(start + length * flag))]
     foot = max((end - start for start, end in _runs(ink[bottom - int(width)])), default=0)
-    if rng.random() < 0.75 and foot < 2.5 * width:  # no second base under a 1 that has one
+    upright = abs(stem[0]) < np.sin(np.deg2rad(MAX_SLANT_FOR_BASE))
+    # no second base under a 1 that has one, and none under a slanted 1 (flag, slant and base make a Z)
+    if rng.random() < 0.75 and foot < 2.5 * width and upright:
         half = rng.uniform(0.18, 0.32) * height
         y = bottom - width / 2
         lines.append(((x_foot - half, y), (x_foot + half, y)))

@@ -25,15 +25,19 @@ def _ink_columns(image: np.ndarray, rows: slice) -> int:
     return int((image[rows] > 100).any(axis=0).sum())
 
 
+def _flag_pixels(styled: np.ndarray, digit: np.ndarray) -> int:
+    """Pixels the style inked near the digit's top (where a flag goes) that the digit did not have."""
+    rows = np.flatnonzero((digit > 100).any(axis=1))
+    top = slice(max(0, rows[0] - 2), rows[0] + 6)
+    return int((styled[top].astype(int) - digit[top] > 60).sum())
+
+
 def test_a_bare_one_gets_a_flag_and_mostly_a_base():
     rng = np.random.default_rng(0)
     results = [styles.flag_and_base(BARE_ONE, rng) for _ in range(20)]
     for r in results:
         assert r.shape == (28, 28) and r.dtype == np.uint8
-        rows = np.flatnonzero((r > 100).any(axis=1))
-        top = slice(rows[0], rows[0] + 4)
-        # the flag: ink to the left of the stem near the top, so the top rows are wider than a stem
-        assert _ink_columns(r, top) > _ink_columns(BARE_ONE, slice(6, 10)) + 1
+        assert _flag_pixels(r, BARE_ONE) >= 2  # the flag: ink left of the stem near the top
     with_base = [r for r in results if _ink_columns(r, slice(np.flatnonzero((r > 100).any(axis=1))[-1] - 1, None)) >= 6]
     assert 8 <= len(with_base) <= 19  # three in four, by chance
 
@@ -58,7 +62,7 @@ def test_a_seven_gets_a_bar_across_its_stem():
         middle = range(top + (bottom - top) // 3, top + 3 * (bottom - top) // 4)
         # somewhere in the middle a row is much wider than the diagonal stem
         assert max(_ink_columns(r, slice(y, y + 1)) for y in middle) >= 6
-        assert _ink_columns(SEVEN, slice(14, 15)) <= 4
+    assert _ink_columns(SEVEN, slice(14, 15)) <= 4  # the bar is what made those rows wide
 
 
 def test_styles_add_strokes_and_keep_the_digits_own_pixels():
@@ -109,3 +113,13 @@ def test_only_styled_models_have_styles_in_their_cache_key(monkeypatch):
     monkeypatch.setattr(styles, "SHARE", styles.SHARE / 2)
     assert cache.model_key("cnn", profile) == before["cnn"]
     assert cache.model_key("augmented_cnn", profile) != before["augmented_cnn"]
+
+
+def test_a_slanted_one_gets_a_flag_that_leaves_its_stroke():
+    slanted = _digit([[(0.75, 0.0), (0.25, 1.0)]])  # "/": top right, foot left
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        r = styles.flag_and_base(slanted, rng)
+        assert _flag_pixels(r, slanted) >= 2
+        # and a slanted 1 gets no base: with the flag it would read as a Z or a 2
+        assert _ink_columns(r, slice(22, 25)) <= _ink_columns(slanted, slice(22, 25)) + 1
