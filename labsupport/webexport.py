@@ -689,6 +689,9 @@ def publish(
             "exported_test_accuracy": round(exported, 6),
             "layers": [layer.name for layer in inference_layers(model)],
             "epochs": entry.epochs.get(profile),
+            # what a browser trains at most (chapter 1's live part): the quick profile's budget, so that
+            # a site built in the full profile does not ask a phone for 100 epochs
+            "browser_epochs": min(entry.epochs.get(profile) or entry.epochs["quick"], entry.epochs["quick"]),
             "history": learning_curves((histories or {}).get(name) or {}, per_epoch),
             "files": [
                 {"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": sha256_of(path)}

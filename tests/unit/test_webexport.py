@@ -366,3 +366,7 @@ def test_publish_ships_the_training_set_and_the_build_s_curves_with_train_arrays
     assert dense["history"] == {**history, "images_per_epoch": 15000}
     without = json.loads(webexport.publish(networks, "tiny", tmp_path / "b", arrays[1]).read_text())
     assert "training_set" not in without and without["models"][0]["history"] == {}
+    assert dense["browser_epochs"] == models.spec("dense").epochs["quick"]
+    # a site built in the full profile still asks a browser for the quick profile's epochs at most
+    full = json.loads(webexport.publish(networks, "full", tmp_path / "c", arrays[1]).read_text())["models"][0]
+    assert full["epochs"] == models.spec("dense").epochs["full"] > full["browser_epochs"] == dense["browser_epochs"]

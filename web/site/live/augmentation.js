@@ -172,11 +172,16 @@
     if (!Array.isArray(settings.draws)) throw new Error("the manifest does not say in which order the augmentation draws its parameters");
   }
 
-  /** The drawn parameters in words (RandomAffine's terms: a positive shift samples further right or down). */
+  /**
+   * The drawn parameters in words, as what happens to the digit: RandomAffine samples the input at
+   * shifted and scaled places, so a positive shift moves the digit left (or up), and a zoom factor
+   * above 1 makes it smaller (scaled by 1/zoom).
+   */
   function describe(p) {
+    const moved = (v, positive, negative) => (Math.abs(v) < 0.05 ? `0 px ${positive}` : `${Math.abs(v).toFixed(1)} px ${v > 0 ? positive : negative}`);
     return `rotation ${p.rotation.toFixed(1)}°, shear ${p.shear.toFixed(2)}°, ` +
-      `shift ${p.shift_x.toFixed(1)} px across and ${p.shift_y.toFixed(1)} px down, ` +
-      `zoom ${p.zoom_x.toFixed(3)} across and ${p.zoom_y.toFixed(3)} down`;
+      `moved ${moved(p.shift_x, "left", "right")} and ${moved(p.shift_y, "up", "down")}, ` +
+      `scaled to ${(100 / p.zoom_x).toFixed(1)}% across and ${(100 / p.zoom_y).toFixed(1)}% down`;
   }
 
   function shiftText(dx, dy) {
@@ -220,7 +225,7 @@
       sliders[key] = { input, value, show: how.show };
       return el("div", { className: "live-aug-slider" },
         el("label", { for: id, text: how.label }), input, value,
-        el("span", { className: "live-aug-trained", text: `trained with ${how.show(exported[key])}` }));
+        el("span", { className: "live-aug-trained", text: `trained with ${how.show(exported[key])}${key === "shear" ? " (the course's shear is tiny on purpose: barely visible)" : ""}` }));
     });
     const roll = el("button", { type: "button", className: "live-button", text: "Roll again", onclick: () => rollAgain() });
     const reset = el("button", { type: "button", className: "live-button", text: "Back to the trained ranges", onclick: () => {

@@ -356,7 +356,7 @@
           `${count(plan.warmup_batches, "warm-up step")} left out, then samples of ${count(plan.steps_per_sample, "step")} ` +
           `(fewer on a backend too slow for that: ${timed.map((r) => `${TITLES[r.backend] || r.backend}: ${r.stepsPerSample}`).join(", ")}) for about ` +
           `${plan.seconds ?? SECONDS_PER_BACKEND} s (at least ${plan.minSamples ?? MIN_SAMPLES}), and the ${q} of the samples (${timed.map((r) => `${TITLES[r.backend] || r.backend}: ${r.samples.length}`).join(", ")}), the statistic of the table above. ` +
-          `Loss after the timed steps: ${timed.map((r) => r.loss.toFixed(2)).join(", ")}.`;
+          `Loss after the timed steps: ${timed.map((r) => `${TITLES[r.backend] || r.backend}: ${r.loss.toFixed(2)}`).join(", ")}.`;
         api.results = done;
         return done;
       } catch (error) {

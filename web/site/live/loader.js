@@ -379,7 +379,7 @@
       failed(error) {
         bar.hidden = true;
         panel.classList.add("live-error");
-        text.textContent = `The live part could not start: ${error.message}. The static figures below show what the build computed.`;
+        text.textContent = `The live part could not start: ${error.message}. The chapter's static figures show what the build computed.`;
       },
     };
   }

@@ -114,7 +114,7 @@
     if (!manifest.training) throw new Error("this build's manifest has no training recipe");
     if (entry.inputs !== "dense") throw new Error(`the ${entry.title} wants "${entry.inputs}" inputs; this part feeds it flat pixels`);
     const history = entry.history || {};
-    const planned = entry.epochs * data.train;
+    const planned = entry.browser_epochs * data.train;
     const total = downloadBytes(runtime, manifest, entry);
 
     const events = []; // every message from the worker, in order (the site tests read them)
@@ -137,7 +137,7 @@
     // twice a second); what matters is announced once, in `announce` and the result line
     const announce = el("p", { className: "live-visually-hidden", "aria-live": "polite" });
     const progress = el("p", { className: "live-train-progress" },
-      `Press Train to download them and train the ${entry.title} in your browser (${entry.epochs} epochs of `
+      `Press Train to download them and train the ${entry.title} in your browser (${entry.browser_epochs} epochs of `
       + `${data.train.toLocaleString("en")} images at most, in mini-batches of ${manifest.training.batch_size}).`);
     const result = el("p", { className: "live-train-result", "aria-live": "polite" });
     const lossChart = lineChart("Loss (cross-entropy)", (v) => String(Number(v.toFixed(2))));
@@ -241,7 +241,7 @@
                 model: new URL(entry.files.find((f) => f.path.endsWith(".json")).path, MODELS).href,
                 data: new URL(data.path, MODELS).href },
         training: manifest.training,
-        entry: { epochs: entry.epochs },
+        entry: { epochs: entry.browser_epochs },
         trainingSet: data,
       });
       api.startedAt = performance.now();
@@ -288,7 +288,7 @@
       } else if (m.type === "batch") {
         reports.push(m);
         redraw();
-        say(`Training: epoch ${m.epoch + 1} of ${entry.epochs}, ${m.images.toLocaleString("en")} images seen; loss ${m.loss.toFixed(3)}, accuracy ${percentOf(m.accuracy)} on the last batches.`);
+        say(`Training: epoch ${m.epoch + 1} of ${entry.browser_epochs}, ${m.images.toLocaleString("en")} images seen; loss ${m.loss.toFixed(3)}, accuracy ${percentOf(m.accuracy)} on the last batches.`);
       } else if (m.type === "test") {
         if (m.epoch === 0) untrained = m;
         else tests.push(m);
