@@ -28,7 +28,10 @@ def test_chapter_has_executed_outputs(name):
     page = (HTML / f"{name}.html").read_text()
     assert "labsupport-banner" in page, "profile/hardware banner missing"
     assert re.search(r"Profile:.*<b>(quick|full)</b>", page)
-    figures = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', page)
+    # executed figures: PNG files the build wrote from the outputs (tools/sphinxext.py figures_to_files),
+    # each with its alt text; none left inline as a data URI
+    figures = re.findall(r'<img src="_images/fig-[0-9a-f]+\.png"[^>]*? alt="([^"]*)"', page)
     assert figures, "no executed figure on the page"
     assert all(alt.strip() for alt in figures)
+    assert "data:image/png;base64" not in page
     assert "Traceback" not in page and "output error" not in page
