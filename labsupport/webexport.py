@@ -691,7 +691,7 @@ def publish(
             "epochs": entry.epochs.get(profile),
             # what a browser trains at most (chapter 1's live part): the quick profile's budget, so that
             # a site built in the full profile does not ask a phone for 100 epochs
-            "browser_epochs": min(entry.epochs.get(profile) or entry.epochs["quick"], entry.epochs["quick"]),
+            "browser_epochs": min((e for e in (entry.epochs.get(profile), entry.epochs.get("quick")) if e), default=None),
             "history": learning_curves((histories or {}).get(name) or {}, per_epoch),
             "files": [
                 {"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": sha256_of(path)}
