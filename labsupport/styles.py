@@ -83,6 +83,12 @@ def _with_strokes(image: np.ndarray, big: np.ndarray, lines, width: float) -> np
     return np.maximum(image, np.round(np.clip(small, 0, 1) * 255).astype(np.uint8))
 
 
+def _rows(ink: np.ndarray) -> tuple[int, int, int]:
+    """The first and last row with ink, and the height between them."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    return int(rows[0]), int(rows[-1]), int(rows[-1] - rows[0] + 1)
+
+
 def _row_centre(ink: np.ndarray, row: int) -> float | None:
     columns = np.flatnonzero(ink[row])
     return float(columns.mean()) if columns.size else None
@@ -116,9 +122,7 @@ def flag_and_base(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ink = _ink(big)
     if not ink.any():
         return image
-    rows = np.flatnonzero(ink.any(axis=1))
-    top, bottom = int(rows[0]), int(rows[-1])
-    height = bottom - top + 1
+    top, bottom, height = _rows(ink)
     width = _stroke_width(ink)
     x_top = _row_centre(ink, top + 1) or _row_centre(ink, top)
     x_foot = _row_centre(ink, bottom - 1) or _row_centre(ink, bottom)
@@ -152,9 +156,7 @@ def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ink = _ink(big)
     if not ink.any():
         return image
-    rows = np.flatnonzero(ink.any(axis=1))
-    top, bottom = int(rows[0]), int(rows[-1])
-    height = bottom - top + 1
+    top, bottom, height = _rows(ink)
     y = int(round(top + rng.uniform(0.45, 0.6) * height))
     runs = _runs(ink[y])
     if not runs:

@@ -12,7 +12,6 @@ part (light, dark, phone) go to book/_build/screenshots/.
 from __future__ import annotations
 
 import base64
-import os
 
 import numpy as np
 import pytest
@@ -21,26 +20,13 @@ from selenium.webdriver.common.keys import Keys
 
 import browser
 from test_accessibility import AXE, violations
-from test_live import HTML, SCREENSHOTS, networks, open_live, web_manifest  # noqa: F401 (networks: a fixture)
+from test_live import HTML, SCREENSHOTS, networks, open_live, pytestmark, site, web_manifest  # noqa: F401 (fixtures; skipped without a build)
 
 PAGE = "05_augmentation"
 APP = "LabLive.apps.augmentation"
 ROOT = "[data-live-app=augmentation]"
 #: The order of RandomAffine's parameters in augment.affine_matrix.
 PARAMETERS = ("rotation", "shear", "shift_x", "shift_y", "zoom_x", "zoom_y")
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get("REQUIRE_BUILD") != "1",
-    reason="checks the built site in Chromium: run with REQUIRE_BUILD=1 after jupyter-book build book/",
-)
-
-
-@pytest.fixture(scope="module")
-def site():
-    with browser.serve(HTML) as base, browser.chromium() as driver:
-        driver.set_script_timeout(120)
-        yield driver, base
-
 
 @pytest.fixture(scope="module")
 def page(site):
