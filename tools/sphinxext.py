@@ -12,6 +12,10 @@
    labsupport's figures show themselves with their alt text) become image
    files in ``_images/`` that the browser loads lazily
    (:func:`figures_to_files`): a page's text arrives and paints first.
+7. When the build has finished, the theme is slimmed for phones
+   (:func:`tools.slimtheme.slim_site`): its stylesheet without the rules
+   that match nothing on the site, its icon fonts with only the icons the
+   site draws, and its scripts deferred.
 
 Launch buttons
 --------------
@@ -88,11 +92,14 @@ RUNTIME = [
 #: The faster backends, each fetched only by a page that uses it (after :data:`RUNTIME`):
 #: name -> (npm package, its script, the binaries it loads). WebAssembly ships its SIMD binary and
 #: the plain one for browsers without SIMD; not the threaded one (threads need cross-origin
-#: isolation headers, which static hosts such as GitHub Pages cannot send).
+#: isolation headers, which static hosts such as GitHub Pages cannot send). WebGPU is for chapter 7's
+#: timing only (not in the pages' ``BACKEND_ORDER``): ``loader.js`` fetches it only where the browser
+#: gives a WebGPU adapter.
 BACKENDS = {
     "wasm": ("@tensorflow/tfjs-backend-wasm", "dist/tf-backend-wasm.es2017.min.js",
              ["dist/tfjs-backend-wasm-simd.wasm", "dist/tfjs-backend-wasm.wasm"]),
     "webgl": ("@tensorflow/tfjs-backend-webgl", "dist/tf-backend-webgl.es2017.min.js", []),
+    "webgpu": ("@tensorflow/tfjs-backend-webgpu", "dist/tf-backend-webgpu.es2017.min.js", []),
 }
 #: Licences of code compiled into the backends' binaries (in ``web/licenses/``), by package.
 COMPILED_IN = {"@tensorflow/tfjs-backend-wasm": [("XNNPACK", "XNNPACK-BSD-3-Clause.txt")]}
@@ -111,6 +118,10 @@ LIVE_PARTS = {
 }
 #: The marker of a page with a live part.
 LIVE_MARKER = "data-live-app"
+#: A live page's inline head script: ``<html class="live-js">`` says, before the first paint, that the
+#: live parts will start (the loader itself is deferred), so that live.css can keep their place.
+LIVE_MARK = 'document.documentElement.classList.add("live-js");'
+
 
 #: Button icons that identify the theme's launch buttons.
 _ICONS = {"colab": "logo_colab.png", "binder": "logo_binder.svg"}
@@ -306,6 +317,15 @@ def licence_text(scripts: list[tuple[Path, str, str]], root: Path) -> str:
     return "\n\n".join(parts)
 
 
+def _gzip_entry(path: Path) -> dict:
+    """A gzip copy beside a shipped binary, as runtime.json lists it: static hosts send ``.wasm``
+    uncompressed, and the loader fetches and decompresses the copy where the browser can."""
+    from labsupport.webexport import gzip_copy
+
+    copy = gzip_copy(path, "vendor/")
+    return {"src": copy["path"], "bytes": copy["bytes"]}
+
+
 def ship_runtime(app, exception) -> None:
     """Copy the pinned runtime, its licence and ``runtime.json`` into ``_static/vendor/``."""
     import json
@@ -337,7 +357,8 @@ def ship_runtime(app, exception) -> None:
             shutil.copyfile(path, vendor / path.name)
         offered[name] = {"package": package, "version": version,
                          "scripts": [{"src": f"vendor/{script.name}", "bytes": script.stat().st_size}],
-                         "binaries": [{"src": f"vendor/{b.name}", "bytes": b.stat().st_size} for b in binaries]}
+                         "binaries": [{"src": f"vendor/{b.name}", "bytes": b.stat().st_size,
+                                       "gzip": _gzip_entry(vendor / b.name)} for b in binaries]}
     shipped = scripts + [(script, package, version) for script, _, package, version in backends.values()]
     (vendor / "LICENSE.txt").write_text(licence_text(shipped, root), encoding="utf-8")
     (vendor / "runtime.json").write_text(json.dumps(
@@ -389,6 +410,8 @@ def add_live_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts = live_scripts(context.get("body", ""))
     if not scripts:
         return
+    # inline, so it runs before the first paint: live.css keeps a part's place from then on
+    app.add_js_file(None, body=LIVE_MARK)
     for script in scripts:
         app.add_js_file(script, loading_method="defer")
     for style in LIVE_STYLES:
@@ -401,6 +424,30 @@ _INLINE_PNG = r'<img src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"'
 FIGURES_DIR = "_images"
 
 
+def compact_png(data: bytes) -> bytes:
+    """The same picture in fewer bytes, where Pillow finds them: lossless.
+
+    matplotlib writes RGBA even for an opaque figure; an opaque picture is
+    written as RGB, and every picture with zlib's best settings (Pillow's
+    ``optimize``). Returns ``data`` itself if that is not smaller or Pillow
+    cannot read it.
+    """
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if image.mode == "RGBA" and image.getextrema()[3] == (255, 255):
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            image.save(out, "PNG", optimize=True)
+    except (OSError, ValueError, SyntaxError):
+        return data
+    return out.getvalue() if out.tell() < len(data) else data
+
+
 def figures_to_files(body: str, folder: Path, prefix: str = "") -> str:
     """Each inline PNG figure of a page written to ``folder`` and the page pointing at the file.
 
@@ -408,7 +455,8 @@ def figures_to_files(body: str, folder: Path, prefix: str = "") -> str:
     decoding="async" width=.. height=..>`` instead of the picture's bytes, so the text paints
     first and the browser fetches each figure when the reader nears it (the size attributes keep
     its place meanwhile). The alt text and every other attribute stay. The file is named by its
-    content: the same figure on two pages is one file.
+    content: the same figure on two pages is one file; it holds the same pixels in fewer bytes
+    (:func:`compact_png`).
     """
     import base64
     import re
@@ -420,7 +468,7 @@ def figures_to_files(body: str, folder: Path, prefix: str = "") -> str:
         path = folder / name
         if not path.is_file():
             folder.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            path.write_bytes(compact_png(data))
         size = ""
         if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
             width, height = struct.unpack(">II", data[16:24])
@@ -438,12 +486,24 @@ def lazy_figures(app, pagename, templatename, context, doctree) -> None:
     context["body"] = figures_to_files(context["body"], Path(app.outdir) / FIGURES_DIR, prefix)
 
 
+def slim_theme(app, exception) -> None:
+    """The theme's CSS purged, icon fonts subset and scripts deferred (:mod:`tools.slimtheme`)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from tools.slimtheme import slim_site
+
+    sizes = slim_site(app.outdir)
+    print("slimmer theme: " + ", ".join(f"{Path(name).name} {a / 1e3:.0f} -> {b / 1e3:.0f} kB"
+                                        for name, (a, b) in sizes.items()))
+
+
 def setup(app):
     app.connect("config-inited", use_keyed_execution_cache)
     app.connect("config-inited", add_live_static_path)
     app.connect("build-finished", publish_networks)
     app.connect("build-finished", ship_runtime)
     app.connect("build-finished", ship_sample_photos)
+    app.connect("build-finished", slim_theme, priority=900)  # after every file is in place
     app.connect("html-page-context", add_live_scripts)
     app.connect("html-page-context", lazy_figures)
     # sphinx-book-theme adds the launch buttons at priority 501; run after it

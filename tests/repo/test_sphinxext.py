@@ -154,6 +154,7 @@ def test_the_runtime_ships_with_its_licences_and_a_list(tmp_path):
     assert "Apache License" in licence and "Copyright @tensorflow/tfjs-layers" in licence
     assert "seedrandom 3.0.5" in licence and "David Bau" in licence and "@types/long" not in licence
     assert "XNNPACK: BSD License" in licence and "Copyright @tensorflow/tfjs-backend-webgl" in licence
+    assert "== @tensorflow/tfjs-backend-webgpu 1.2.3" in licence and "Copyright @tensorflow/tfjs-backend-webgpu" in licence
 
 
 def test_each_backend_is_listed_apart_with_its_bytes_and_binaries(tmp_path):
@@ -167,7 +168,7 @@ def test_each_backend_is_listed_apart_with_its_bytes_and_binaries(tmp_path):
     sphinxext.ship_runtime(app, None)
     static = tmp_path / "html" / "_static"
     backends = json.loads((static / "vendor" / "runtime.json").read_text())["backends"]
-    assert sorted(backends) == ["wasm", "webgl"]
+    assert sorted(backends) == ["wasm", "webgl", "webgpu"]  # WebGPU: chapter 7 fetches it where the browser has an adapter
     wasm = [b["src"] for b in backends["wasm"]["binaries"]]
     assert wasm == ["vendor/tfjs-backend-wasm-simd.wasm", "vendor/tfjs-backend-wasm.wasm"]  # no threaded one
     for backend in backends.values():
@@ -198,13 +199,15 @@ def test_a_missing_runtime_is_a_warning_not_a_failed_build(tmp_path):
 
 def test_only_pages_with_a_live_part_get_the_live_scripts():
     added = []
-    app = SimpleNamespace(add_js_file=lambda name, **kw: added.append(name),
+    bodies = []
+    app = SimpleNamespace(add_js_file=lambda name, **kw: (added.append(name), bodies.append(kw.get("body"))),
                           add_css_file=lambda name, **kw: added.append(name))
     sphinxext.add_live_scripts(app, "01_dense_networks", "page.html", {"body": "<p>no live part</p>"}, None)
     assert added == []
     sphinxext.add_live_scripts(app, "06_your_digit", "page.html",
                                {"body": '<div class="live-app" data-live-app="own-digit"></div>'}, None)
-    assert added == ["live/loader.js", "live/widgets.js", "live/digits.js", "live/own-digit.js", "live/live.css"]
+    assert added == [None, "live/loader.js", "live/widgets.js", "live/digits.js", "live/own-digit.js", "live/live.css"]
+    assert bodies[0] == sphinxext.LIVE_MARK  # inline: it marks <html> before the first paint
 
 
 def test_a_page_with_two_live_parts_gets_each_script_once():
@@ -287,7 +290,8 @@ def test_inline_figures_become_lazy_image_files(tmp_path):
             '<img src="_static/logo.svg" alt="logo" /><img src="data:image/svg+xml;base64,PHN2Zy8+" alt="svg" />')
     out = sphinxext.figures_to_files(body, tmp_path / "_images", prefix="../")
     files = list((tmp_path / "_images").iterdir())
-    assert len(files) == 1 and files[0].read_bytes() == png  # one file per figure, named by its content
+    assert len(files) == 1  # one file per figure, named by its content
+    assert files[0].read_bytes() == sphinxext.compact_png(png)
     name = files[0].name
     assert re.fullmatch(r"fig-[0-9a-f]{16}\.png", name)
     assert out.count(f'<img src="../_images/{name}" loading="lazy" decoding="async" width="30" height="20" '
@@ -297,6 +301,33 @@ def test_inline_figures_become_lazy_image_files(tmp_path):
     assert '<img src="_static/logo.svg" alt="logo" />' in out and "data:image/svg+xml" in out  # only PNG data
     assert sphinxext.figures_to_files("<p>no figure</p>", tmp_path / "other") == "<p>no figure</p>"
     assert not (tmp_path / "other").exists()
+
+
+def test_compact_png_keeps_the_pixels_in_fewer_bytes():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (40, 60, 4), dtype=np.uint8)
+    pixels[..., 3] = 255  # opaque, as matplotlib's figures are, but written as RGBA
+    pixels[:20, :, :3] = 200  # something to compress
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG", compress_level=1)
+    out = sphinxext.compact_png(buffer.getvalue())
+    assert len(out) < len(buffer.getvalue())
+    with Image.open(io.BytesIO(out)) as image:
+        assert image.mode == "RGB"
+        assert np.array_equal(np.asarray(image.convert("RGBA")), pixels)
+    translucent = pixels.copy()
+    translucent[0, 0, 3] = 10
+    buffer = io.BytesIO()
+    Image.fromarray(translucent, "RGBA").save(buffer, format="PNG", compress_level=1)
+    with Image.open(io.BytesIO(sphinxext.compact_png(buffer.getvalue()))) as image:
+        assert image.mode == "RGBA" and np.array_equal(np.asarray(image), translucent)
+    not_png = b"\x89PNG\r\n\x1a\n" + bytes(20)
+    assert sphinxext.compact_png(not_png) == not_png
 
 
 def test_lazy_figures_run_on_html_pages_only(tmp_path):
