@@ -234,6 +234,27 @@ def choose_encodings(model: keras.Model, x: np.ndarray, tolerance: float = TOLER
     return encodings
 
 
+def gzip_copy(path: str | os.PathLike, prefix: str = "") -> dict:
+    """Write ``<path>.gz`` beside a file (gzip, level 9, no timestamp: the same bytes every build).
+
+    Static hosts such as GitHub Pages compress text but send binaries such as
+    ``weights.bin`` as they are; the live pages fetch this copy and decompress
+    it in the browser (``DecompressionStream``) where they can, which saves a
+    sixth to a quarter of a network's download, and the file itself elsewhere.
+
+    Returns
+    -------
+    dict
+        ``{"path": prefix + name of the copy, "bytes": its size}``, for the manifest.
+    """
+    import gzip
+
+    path = Path(path)
+    copy = path.with_name(path.name + ".gz")
+    copy.write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+    return {"path": prefix + copy.name, "bytes": copy.stat().st_size}
+
+
 def export(
     model: keras.Model, directory: str | os.PathLike, encodings: Mapping[str, str] | None = None
 ) -> dict[str, Path]:
@@ -398,6 +419,64 @@ def augmentation_settings(models: Mapping[str, keras.Model]) -> dict:
     }
 
 
+#: Chapter 7's page times training in batches this many times smaller than the recipe's (128 -> 16):
+#: see :func:`browser_timing`.
+BROWSER_BATCH_DIVISOR = 8
+#: After warm-up, the page takes samples on each backend for about this many seconds ...
+BROWSER_SECONDS_PER_BACKEND = 8
+#: ... but never fewer samples than the first, nor more than the second.
+BROWSER_SAMPLES = (2, 12)
+
+
+def browser_timing(batch_size: int) -> dict:
+    """How chapter 7's page times training steps in the reader's browser.
+
+    The page times the course's CNN as :func:`labsupport.timing.time_training`
+    does (fresh weights, warm-up left out, short samples, their quantile), but
+    in smaller batches, a :data:`BROWSER_BATCH_DIVISOR`-th of the recipe's.
+    A browser trains this CNN far slower than Keras on the same CPU: on the
+    shared 2-core build machine, in headless Chromium, a step of 16 images
+    took about 1 s with WebAssembly and 6 to 15 s with plain JavaScript or
+    with WebGL (there a graphics processor emulated on the CPU), so batches
+    of 128 (warm-up and at least two samples: five steps or more) would keep
+    the reader waiting for many minutes per backend. Smaller batches train
+    fewer images per second, so the page's bars compare the browser's
+    backends with each other, not with the build's table; ``why`` says so on
+    the page.
+
+    Parameters
+    ----------
+    batch_size : int
+        The recipe's batch size (:attr:`labsupport.profile.Profile.batch_size`).
+
+    Returns
+    -------
+    dict
+        ``batch_size`` (the page's, at least 1), ``batch_divisor``,
+        ``seconds_per_backend``, ``min_samples``, ``max_samples`` and ``why``
+        (a sentence the page shows).
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is not a positive whole number.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive whole number, not {batch_size!r}")
+    smaller = max(1, round(int(batch_size) / BROWSER_BATCH_DIVISOR))
+    low, high = BROWSER_SAMPLES
+    return {
+        "batch_size": smaller,
+        "batch_divisor": BROWSER_BATCH_DIVISOR,
+        "seconds_per_backend": BROWSER_SECONDS_PER_BACKEND,
+        "min_samples": low,
+        "max_samples": high,
+        "why": (f"the build trains in batches of {int(batch_size)}, too slow for a browser's CPU backends; "
+                "smaller batches train fewer images per second, so compare the bars with each other "
+                "rather than with the table"),
+    }
+
+
 def training_settings(batch_size: int) -> dict:
     """The course's training recipe and speed statistic, for the pages that train in the browser.
 
@@ -418,7 +497,9 @@ def training_settings(batch_size: int) -> dict:
     dict
         ``optimizer`` (``name``, ``learning_rate``, ``beta_1``, ``beta_2``,
         ``epsilon``), ``loss``, ``batch_size``, ``steps_per_sample``,
-        ``quantile``, ``warmup_batches``.
+        ``quantile``, ``warmup_batches``, and ``browser_timing``
+        (:func:`browser_timing`: the smaller batch and the time budget of
+        chapter 7's page).
     """
     import inspect
 
@@ -436,6 +517,7 @@ def training_settings(batch_size: int) -> dict:
         "steps_per_sample": timing.STEPS_PER_SAMPLE,
         "quantile": timing.QUANTILE,
         "warmup_batches": inspect.signature(timing.time_training).parameters["warmup_batches"].default,
+        "browser_timing": browser_timing(batch_size),
     }
 
 
@@ -694,8 +776,9 @@ def publish(
             "browser_epochs": min((e for e in (entry.epochs.get(profile), entry.epochs.get("quick")) if e), default=None),
             "history": learning_curves((histories or {}).get(name) or {}, per_epoch),
             "files": [
-                {"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": sha256_of(path)}
-                for path in files.values()
+                {"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": sha256_of(path),
+                 **({"gzip": gzip_copy(path, f"{name}/")} if kind == "weights" else {})}
+                for kind, path in files.items()
             ],
         })
     samples = [i for i in FEATURED if i < len(labels)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -114,6 +115,12 @@ def test_publish_writes_files_with_checksums_and_a_sample_of_each_class(tmp_path
         for f in entry["files"]:
             path = manifest.parent / f["path"]
             assert path.stat().st_size == f["bytes"] and published.sha256_of(path) == f["sha256"]
+        # the weights also as gzip (static hosts send binaries uncompressed): the same bytes, fewer of them
+        weights = [f for f in entry["files"] if f["path"].endswith(".bin")]
+        assert len(weights) == 1 and [f for f in entry["files"] if "gzip" in f] == weights
+        copy = manifest.parent / weights[0]["gzip"]["path"]
+        assert copy.name == "weights.bin.gz" and copy.stat().st_size == weights[0]["gzip"]["bytes"]
+        assert gzip.decompress(copy.read_bytes()) == (manifest.parent / weights[0]["path"]).read_bytes()
         assert 0 <= entry["exported_test_accuracy"] <= 1
     assert [s["label"] for s in document["samples"]] == list(range(10))  # FEATURED is beyond these 40 images
     assert document["samples"][3]["pixels"] == x[3].reshape(-1).tolist()
@@ -219,6 +226,26 @@ def test_training_settings_are_the_recipes_and_timings():
     assert settings["steps_per_sample"] == timing.STEPS_PER_SAMPLE
     assert settings["quantile"] == timing.QUANTILE
     assert settings["warmup_batches"] == inspect.signature(timing.time_training).parameters["warmup_batches"].default
+
+
+def test_browser_timing_is_a_smaller_batch_of_the_recipes_and_says_why():
+    """Chapter 7's page reads its batch and time budget here (not from a constant in its JavaScript)."""
+    timing = webexport.browser_timing(128)
+    assert timing["batch_size"] == 128 // webexport.BROWSER_BATCH_DIVISOR < 128
+    assert timing["batch_divisor"] == webexport.BROWSER_BATCH_DIVISOR
+    assert timing["seconds_per_backend"] == webexport.BROWSER_SECONDS_PER_BACKEND > 0
+    assert [timing["min_samples"], timing["max_samples"]] == list(webexport.BROWSER_SAMPLES)
+    assert 1 <= timing["min_samples"] <= timing["max_samples"]
+    assert "batches of 128" in timing["why"]  # the page says the build's batch beside its own
+    assert webexport.browser_timing(3)["batch_size"] == 1  # never an empty batch
+    assert webexport.training_settings(64)["browser_timing"] == webexport.browser_timing(64)
+    assert json.loads(json.dumps(timing)) == timing
+    assert webexport.browser_timing(np.int64(64))["batch_size"] == 8
+    for bad in (0, -8, 2.5, True, "128", None):
+        with pytest.raises(ValueError, match="positive whole number"):
+            webexport.browser_timing(bad)
+    page = (ROOT / "web" / "site" / "live" / "backends.js").read_text()
+    assert "BATCH_FRACTION" not in page and "browser_timing" in page
 
 
 def test_publish_writes_the_training_settings_only_with_a_batch_size(tmp_path):
