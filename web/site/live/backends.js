@@ -1,7 +1,8 @@
 /*
  * Live part "backends" (chapter 7, "CPU vs GPU on your own device"): time
  * training steps of the course's CNN on every TensorFlow.js backend this
- * browser offers (CPU, WebAssembly, WebGL), as labsupport.timing does on the
+ * browser offers (CPU, WebAssembly, WebGL, and WebGPU where the browser gives
+ * a WebGPU adapter: only then does the loader fetch its script), as labsupport.timing does on the
  * build machine: fresh weights, the course's recipe, a few warm-up steps left
  * out, then many short samples of STEPS_PER_SAMPLE steps (fewer on a slow backend: stepsFor)
  * and their QUANTILE.
@@ -9,7 +10,8 @@
  * Everything it uses comes from the export: the CNN's architecture (its
  * model.json topology; its trained weights are not fetched), the recipe and
  * the statistic (manifest.training: labsupport.webexport.training_settings),
- * and the images (manifest.training_set when the build shipped one, else
+ * the page's smaller batch and time budget (manifest.training.browser_timing:
+ * labsupport.webexport.browser_timing), and the images (manifest.training_set when the build shipped one, else
  * manifest.samples).
  */
 (function () {
@@ -19,21 +21,16 @@
 
   /** The network timed (a registry name; the chapter's new_cnn()). */
   const NETWORK = "cnn";
-  /** How each backend is named on the page. */
-  const TITLES = { cpu: "CPU (JavaScript)", wasm: "WebAssembly (CPU, SIMD)", webgl: "WebGL (graphics processor)" };
   /**
-   * The page trains in batches of this fraction of the recipe's (manifest.training.batch_size:
-   * 128 -> 16). In a browser the CNN trains some 50 times slower than Keras on the same CPU
-   * (WebAssembly on the 2-core build machine: about 2 s per step of 32 images; plain JavaScript
-   * and WebGL emulated on the CPU over 10 s), so a full batch would keep the reader waiting for
-   * minutes per backend. The page says so: its figures compare the backends with each other.
+   * The backends timed, in this order: the CPU, the pages' own (BACKEND_ORDER), then WebGPU, which
+   * only this page uses (the loader fetches it only where the browser gives a WebGPU adapter).
    */
-  const BATCH_FRACTION = 1 / 8;
-  /** After warm-up, samples are taken until this many seconds have passed on a backend ... */
-  const SECONDS_PER_BACKEND = 8;
-  /** ... but never fewer than this many, nor more than MAX_SAMPLES. */
-  const MIN_SAMPLES = 2;
-  const MAX_SAMPLES = 12;
+  const TIMED = ["cpu", ...BACKEND_ORDER.filter((b) => b !== "webgpu"), "webgpu"];
+  /** How each backend is named on the page. */
+  const TITLES = {
+    cpu: "CPU (JavaScript)", wasm: "WebAssembly (CPU, SIMD)", webgl: "WebGL (graphics processor)",
+    webgpu: "WebGPU (graphics processor)",
+  };
 
   // ------------------------------------------------------------ statistics
 
@@ -174,7 +171,8 @@
   /**
    * Time training on one backend (labsupport.timing.time_training): a fresh CNN,
    * `warmup_batches` steps left out, then samples of `steps_per_sample` steps until
-   * SECONDS_PER_BACKEND have passed (MIN_SAMPLES to MAX_SAMPLES of them). Each step reads
+   * `seconds_per_backend` have passed (`min_samples` to `max_samples` of them; ``training`` is the
+   * page's plan: the manifest's recipe with its browser_timing). Each step reads
    * its loss back, so a sample's end is a true wall time on a GPU too (timing.StepClock).
    * Resolves to {backend, images, seconds, samples, quantile, imagesPerSecond, loss}.
    */
@@ -195,7 +193,7 @@
       }
     }
     const samples = [];
-    const { seconds = SECONDS_PER_BACKEND, minSamples = MIN_SAMPLES, maxSamples = MAX_SAMPLES } = training;
+    const { seconds_per_backend: seconds, min_samples: minSamples, max_samples: maxSamples } = training;
     let stepsPerSample = training.steps_per_sample;
     try {
       let lastStep = 0;
@@ -251,8 +249,15 @@
     parts.push(found.webgl ? `WebGL renderer: ${found.webgl}` : "no WebGL");
     if (!found.webgpu) parts.push("no WebGPU in this browser");
     else if (found.webgpu.startsWith("no adapter")) parts.push(`WebGPU without a graphics adapter (${found.webgpu})`);
-    else parts.push(`WebGPU adapter: ${found.webgpu} (not timed: this site does not ship TensorFlow.js's WebGPU backend)`);
+    else parts.push(`WebGPU adapter: ${found.webgpu}`);
     return `Your browser reports ${parts.join("; ")}.`;
+  }
+
+  /** Why WebGPU cannot be timed here, from what hardware() found; null where it has an adapter. */
+  function webGpuMissing(found) {
+    if (!found.webgpu) return "this browser has no WebGPU";
+    if (found.webgpu.startsWith("no adapter")) return "WebGPU gives no graphics adapter here";
+    return null;
   }
 
   // ------------------------------------------------------------------ page
@@ -267,25 +272,59 @@
     return `${n} ${word}${n === 1 ? "" : "s"}`;
   }
 
-  /** One bar per backend: images/s, the longest bar the fastest. */
+  /** What a backend's row says instead of a bar: why it is not available, or why its timing stopped. */
+  function missingText(result) {
+    if (result.reason) return `not available in this browser: ${result.reason}`;
+    return `could not be timed${result.error ? `: ${result.error}` : ""}`;
+  }
+
+  /** One row per backend: images/s as a bar (the longest the fastest), or why there is none. */
   function speedBars(results) {
-    const fastest = Math.max(...results.map((r) => r.imagesPerSecond));
+    const fastest = Math.max(...results.filter((r) => !r.unavailable).map((r) => r.imagesPerSecond));
     return el("div", { className: "live-speed-bars" }, ...results.map((r) => {
+      const label = el("span", { className: "live-speed-label", text: TITLES[r.backend] || r.backend });
+      if (r.unavailable) {
+        return el("div", { className: "live-speed-row live-unavailable", "data-backend": r.backend },
+          label, el("span", { className: "live-speed-missing", text: missingText(r) }));
+      }
       const bar = el("span", { className: "live-bar" });
       bar.style.width = `${((r.imagesPerSecond / fastest) * 100).toFixed(1)}%`;
       return el("div", { className: `live-speed-row${r.imagesPerSecond === fastest ? " live-best" : ""}`, "data-backend": r.backend },
-        el("span", { className: "live-speed-label", text: TITLES[r.backend] || r.backend }),
+        label,
         el("span", { className: "live-bar-track" }, bar),
         el("span", { className: "live-bar-value", text: `${speedText(r.imagesPerSecond)} images/s` }));
     }));
+  }
+
+  /**
+   * The page's plan: the manifest's recipe (manifest.training) with its browser timing
+   * (manifest.training.browser_timing: the smaller batch and the time budget), then ``overrides``.
+   */
+  function timingPlan(training, overrides = {}) {
+    const browser = training.browser_timing;
+    return {
+      ...training,
+      batch_size: browser.batch_size,
+      seconds_per_backend: browser.seconds_per_backend,
+      min_samples: browser.min_samples,
+      max_samples: browser.max_samples,
+      ...overrides,
+    };
+  }
+
+  /** "A, B, C and D". */
+  function listText(items) {
+    return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
   }
 
   function backendTimer(root, app) {
     const { manifest } = app; // TensorFlow.js loads when the reader presses the button
     const training = manifest.training;
     if (!training) throw new Error("this build's manifest has no training settings (labsupport.webexport.training_settings)");
+    if (!training.browser_timing) throw new Error("this build's manifest has no browser timing settings (labsupport.webexport.browser_timing)");
     const entry = manifest.models.find((m) => m.name === NETWORK);
     if (!entry) throw new Error(`this build exported no network named "${NETWORK}"`);
+    const browser = training.browser_timing;
     const button = el("button", { type: "button", className: "live-button live-primary", text: "Time my device" });
     const progress = el("p", { className: "live-timing-progress", role: "status", "aria-live": "polite" });
     const results = el("div", { className: "live-timing-results" });
@@ -296,24 +335,27 @@
     const data = set
       ? `It trains on the MNIST training subset this site ships: ${(set.bytes / 1e6).toFixed(1)} MB, loaded when you press the button (${set.source}).`
       : "It trains on the test digits of the site's manifest (this build ships no training subset).";
+    const batch = `It trains in batches of ${browser.batch_size} images (${browser.why}).`;
+    const names = TIMED.map((b) => TITLES[b] || b);
     root.append(
-      el("p", { className: "live-timing-intro", text: `Train the course's CNN on each backend of TensorFlow.js that this site ships and your browser runs: ${["cpu", ...BACKEND_ORDER].map((b) => TITLES[b] || b).join(", ")}.` }),
-      el("p", { className: "live-timing-data", text: data }),
+      el("p", { className: "live-timing-intro", text: `Train the course's CNN on each backend of TensorFlow.js that this site ships and your browser runs: ${listText([...names.slice(0, -1), `${names[names.length - 1]} where your browser has it`])}.` }),
+      el("p", { className: "live-timing-data", text: `${data} ${batch}` }),
       button, progress, message, results, about, machine,
     );
-    hardware().then((found) => { machine.textContent = hardwareText(found); });
-    const api = { results: null, running: false, run, stepsFor };
+    const found = hardware();
+    found.then((f) => { machine.textContent = hardwareText(f); });
+    const api = { results: null, running: false, run, stepsFor, plan: timingPlan(training) };
 
     /**
      * Time every backend; resolves to one result per backend. ``options`` (the site test keeps it short
-     * with them): ``backends``, a subset to time, and ``training``, settings that replace the manifest's
-     * (e.g. ``{batch_size: 8, seconds: 0}``).
+     * with them): ``backends``, a subset to time, and ``training``, settings that replace the page's plan
+     * (timingPlan; e.g. ``{batch_size: 8, seconds_per_backend: 0}``).
      */
     async function run(options = {}) {
       if (api.running) return api.results;
-      const plan = { ...training, batch_size: Math.max(1, Math.round(training.batch_size * BATCH_FRACTION)), ...(options.training || {}) };
+      const plan = timingPlan(training, options.training);
       api.running = true;
-      button.disabled = true;
+      button.setAttribute("aria-disabled", "true"); // not disabled: the keyboard's focus stays on it
       progress.textContent = "Loading TensorFlow.js ...";
       let runtimeApp = null;
       message.textContent = "";
@@ -323,7 +365,7 @@
       try {
         runtimeApp = await LabLive.load("runtime");
         const { tf, runtime } = runtimeApp;
-        const offered = ["cpu", ...BACKEND_ORDER.filter((b) => (runtime.backends || {})[b])];
+        const offered = TIMED.filter((b) => b === "cpu" || (runtime.backends || {})[b]);
         const chosen = options.backends || offered;
         const json = entry.files.find((f) => f.path.endsWith(".json"));
         const topology = (await fetchJson(new URL(json.path, MODELS), `the ${entry.title}'s architecture`)).modelTopology;
@@ -331,8 +373,11 @@
         for (const backend of chosen) {
           const title = TITLES[backend] || backend;
           progress.textContent = `Loading ${title} ...`;
-          if (!(await loadBackend(tf, runtime, backend))) {
-            done.push({ backend, unavailable: true });
+          const missing = backend === "webgpu" ? webGpuMissing(await found) : null;
+          // the loader checks for a WebGPU adapter too, and fetches nothing without one
+          if (missing || !(await loadBackend(tf, runtime, backend))) {
+            done.push({ backend, unavailable: true, reason: missing || "it did not start" });
+            results.replaceChildren(speedBars(done));
             continue;
           }
           if (backend === "wasm") addWasmWeightGradient(tf);
@@ -343,20 +388,21 @@
           } catch (error) { // one backend failing (e.g. a lost WebGL context) does not stop the others
             done.push({ backend, unavailable: true, error: error.message });
           }
-          results.replaceChildren(speedBars(done.filter((r) => !r.unavailable)));
+          results.replaceChildren(speedBars(done));
         }
         const timed = done.filter((r) => !r.unavailable);
-        const missing = done.filter((r) => r.unavailable).map((r) => `${TITLES[r.backend] || r.backend}${r.error ? ` (${r.error})` : ""}`);
-        progress.textContent = `Done: ${count(timed.length, "backend")} timed${missing.length ? `; not available here: ${missing.join(", ")}` : ""}.`;
-        const q = quantileName(training.quantile);
-        about.textContent = `Each bar: a fresh CNN (the build's architecture, new random weights) trained with ${training.optimizer.name} ` +
-          `(learning rate ${plan.optimizer.learning_rate}) in batches of ${plan.batch_size} (the build trains in batches of ${training.batch_size}: ` +
-          `too slow for a browser's CPU backend; smaller batches train fewer images per second, so compare the bars with each other ` +
-          `rather than with the table) from ${images.source}; ` +
+        const notTimed = done.filter((r) => r.unavailable).map((r) => TITLES[r.backend] || r.backend);
+        progress.textContent = `Done: ${count(timed.length, "backend")} timed` +
+          (notTimed.length ? `; not timed: ${listText(notTimed)} (${notTimed.length === 1 ? "its row says" : "their rows say"} why).` : ".");
+        const q = quantileName(plan.quantile);
+        const each = (key) => timed.map((r) => `${TITLES[r.backend] || r.backend}: ${key(r)}`).join(", ");
+        about.textContent = timed.length === 0 ? "" :
+          `Each bar: a fresh CNN (the build's architecture, new random weights) trained with ${plan.optimizer.name} ` +
+          `(learning rate ${plan.optimizer.learning_rate}) in batches of ${plan.batch_size} (${browser.why}) from ${images.source}; ` +
           `${count(plan.warmup_batches, "warm-up step")} left out, then samples of ${count(plan.steps_per_sample, "step")} ` +
-          `(fewer on a backend too slow for that: ${timed.map((r) => `${TITLES[r.backend] || r.backend}: ${r.stepsPerSample}`).join(", ")}) for about ` +
-          `${plan.seconds ?? SECONDS_PER_BACKEND} s (at least ${plan.minSamples ?? MIN_SAMPLES}), and the ${q} of the samples (${timed.map((r) => `${TITLES[r.backend] || r.backend}: ${r.samples.length}`).join(", ")}), the statistic of the table above. ` +
-          `Loss after the timed steps: ${timed.map((r) => `${TITLES[r.backend] || r.backend}: ${r.loss.toFixed(2)}`).join(", ")}.`;
+          `(fewer on a backend too slow for that: ${each((r) => r.stepsPerSample)}) for about ` +
+          `${plan.seconds_per_backend} s (at least ${plan.min_samples}), and the ${q} of the samples (${each((r) => r.samples.length)}), the statistic of the table above. ` +
+          `Loss after the timed steps: ${each((r) => r.loss.toFixed(2))}.`;
         api.results = done;
         return done;
       } catch (error) {
@@ -365,7 +411,7 @@
       } finally {
         if (runtimeApp) await runtimeApp.tf.setBackend(runtimeApp.backend); // the page's own backend again
         api.running = false;
-        button.disabled = false;
+        button.setAttribute("aria-disabled", "false");
       }
     }
 
