@@ -2,8 +2,10 @@
 
 The page computes the response map in JavaScript (convolution.js,
 ``correlate2d``); here it must equal ``scipy.signal.correlate2d`` on the same
-digit and filter ('valid', or 'same' = zero padding of 1, then ``[::s, ::s]``),
-its colours must be matplotlib's for the chapter's signed colour map, and its
+digit and filter, padded as Keras pads (padding 'valid', or 'same': zeros so
+that the output has ceil(n / s) pixels, the odd one at the bottom and right),
+then ``[::s, ::s]``; and a Keras Conv2D layer with that padding and stride. Its
+colours must be matplotlib's for the chapter's signed colour map, and its
 filters must be labsupport's and the build's CNN's. Needs the built site, as
 tests/site/test_live.py.
 """
@@ -47,9 +49,39 @@ def choose(driver, *, filter: str | None = None, padding: str | None = None, str
     return shown(driver)
 
 
+def keras_padding(n: int, k: int, padding: str, stride: int) -> tuple[int, int]:
+    """Zeros before and after along one axis, as TensorFlow pads for padding="same" (none for "valid")."""
+    if padding == "valid":
+        return 0, 0
+    total = max((-(-n // stride) - 1) * stride + k - n, 0)
+    return total // 2, total - total // 2
+
+
 def scipy_map(image: np.ndarray, kernel: np.ndarray, padding: str, stride: int) -> np.ndarray:
-    """The chapter's computation: correlate2d with mode 'valid' or 'same', then every stride-th row and column."""
-    return correlate2d(image, kernel, mode=padding)[::stride, ::stride]
+    """SciPy's correlate2d ('valid') on the image padded as Keras pads it, then every stride-th row and column.
+
+    At stride 1 with an odd filter this is the chapter's correlate2d(image, kernel, mode=padding).
+    """
+    rows = keras_padding(image.shape[0], kernel.shape[0], padding, stride)
+    cols = keras_padding(image.shape[1], kernel.shape[1], padding, stride)
+    return correlate2d(np.pad(image, (rows, cols)), kernel, mode="valid")[::stride, ::stride]
+
+
+def keras_map(image: np.ndarray, kernel: np.ndarray, padding: str, stride: int) -> np.ndarray:
+    """A Keras Conv2D layer (one filter, no bias) with the padding and stride, in float32."""
+    import keras
+
+    layer = keras.layers.Conv2D(1, kernel.shape, strides=stride, padding=padding, use_bias=False)
+    layer.build((1, *image.shape, 1))
+    layer.set_weights([kernel.reshape(*kernel.shape, 1, 1).astype(np.float32)])
+    return np.asarray(layer(image.reshape(1, *image.shape, 1).astype(np.float32)))[0, :, :, 0]
+
+
+def check_against_keras(got: np.ndarray, image: np.ndarray, kernel: np.ndarray, padding: str, stride: int) -> None:
+    """The map equals Keras's up to float32 rounding (Keras computes in float32, the page in float64)."""
+    expected = keras_map(image, kernel, padding, stride)
+    assert got.shape == expected.shape, (padding, stride)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5 * max(1.0, np.abs(expected).max()))
 
 
 def check_against_scipy(state: dict) -> np.ndarray:
@@ -61,10 +93,18 @@ def check_against_scipy(state: dict) -> np.ndarray:
     got = np.array(output["data"]).reshape(output["height"], output["width"])
     assert got.shape == expected.shape, (state["padding"], state["stride"])
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-9)
-    p = {"valid": 0, "same": 1}[state["padding"]]
-    o = (28 + 2 * p - 3) // state["stride"] + 1
+    s = state["stride"]
+    before, after = keras_padding(28, 3, state["padding"], s)
+    o = (28 + before + after - 3) // s + 1
     formula = state["formula"]
-    assert f"({28} + 2\u00B7{p} \u2212 3) / {state['stride']}\u230B + 1 = {o}," in formula, formula
+    if before == after:  # the chapter's formula, with p on each side
+        assert f"(28 + 2\u00B7{before} \u2212 3) / {s}\u230B + 1 = {o}," in formula, formula
+    else:
+        assert f"(28 + {before} + {after} \u2212 3) / {s}\u230B + 1 = {o}," in formula, formula
+        assert "bottom and right" in formula, formula
+    if state["padding"] == "same":
+        assert f"\u2308n / s\u2309 = \u230828 / {s}\u2309 = {-(-28 // s)}," in formula, formula
+        assert f"= {before + after} zero" in formula, formula
     assert formula.endswith(f"the response map is {got.shape[0]}x{got.shape[1]}."), formula
     assert state["limit"] == pytest.approx(np.abs(expected).max() or 1, rel=1e-12)
     return got
@@ -114,11 +154,12 @@ FILTERS = ["preset:horizontal_sobel", "preset:vertical_sobel", "preset:blur", "p
            "learned:0", "learned:17", "learned:31"]
 
 
-def test_the_response_map_equals_scipys_for_every_filter_padding_and_stride(site):
+def test_the_response_map_equals_scipys_and_keras_for_every_filter_padding_and_stride(site):
     driver, base = site
     open_live(driver, base, PAGE)
     samples = web_manifest()["samples"]
     compared = 0
+    by_keras = 0
     for digit in (0, 3):  # test image 3675, then the first 2 of the test set
         choose(driver, digit=digit)
         for value in FILTERS:
@@ -131,18 +172,33 @@ def test_the_response_map_equals_scipys_for_every_filter_padding_and_stride(site
                     kernel = (next(p["kernel"] for p in settings["presets"] if p["name"] == key) if kind == "preset"
                               else settings["learned"]["kernels"][int(key)])
                     assert state["kernel"] == kernel
-                    check_against_scipy(state)
+                    got = check_against_scipy(state)
                     compared += 1
-    print(f"{compared} maps equal SciPy's")
+                    if (padding, stride) == ("same", 2) or value in ("preset:horizontal_sobel", "learned:17"):
+                        image = np.array(state["image"], np.float64).reshape(28, 28)
+                        check_against_keras(got, image, np.array(kernel, np.float64), padding, stride)
+                        by_keras += 1
+    print(f"{compared} maps equal SciPy's, {by_keras} of them (every 'same' at stride 2) Keras's Conv2D too")
+
+
+def test_same_padding_at_stride_2_is_keras_not_scipy_sliced():
+    """Keras pads 28 pixels at stride 2 with one zero after, not one on each side: a different map."""
+    image = np.arange(28 * 28, dtype=np.float64).reshape(28, 28) % 17
+    kernel = np.array([[1, 2, 0], [0, -1, 3], [2, 0, 1]], np.float64)
+    assert keras_padding(28, 3, "same", 2) == (0, 1)
+    assert keras_padding(28, 3, "same", 1) == (1, 1)
+    np.testing.assert_allclose(scipy_map(image, kernel, "same", 2), keras_map(image, kernel, "same", 2), atol=1e-3)
+    assert not np.allclose(scipy_map(image, kernel, "same", 2), correlate2d(image, kernel, mode="same")[::2, ::2])
+    np.testing.assert_array_equal(scipy_map(image, kernel, "same", 1), correlate2d(image, kernel, mode="same"))
 
 
 def test_the_pure_function_is_scipys_on_other_sizes_and_refuses_what_it_cannot_do(site):
-    """LabLive.apps.convolution.correlate2d on its own: other image and filter sizes, strides up to 3."""
+    """LabLive.apps.convolution.correlate2d on its own: other image and filter sizes, strides up to 3, as SciPy and Keras."""
     driver, base = site
     open_live(driver, base, PAGE)
     rng = np.random.default_rng(2)
     image = rng.integers(0, 256, (9, 12)).astype(float)
-    for k in (1, 3, 5):
+    for k in (1, 2, 3, 5):
         kernel = rng.normal(size=(k, k))
         for padding in ("valid", "same"):
             for stride in (1, 2, 3):
@@ -154,16 +210,19 @@ def test_the_pure_function_is_scipys_on_other_sizes_and_refuses_what_it_cannot_d
                 expected = scipy_map(image, kernel, padding, stride)
                 assert tuple(got[:2]) == expected.shape
                 np.testing.assert_allclose(np.reshape(got[2], expected.shape), expected, rtol=1e-12, atol=1e-9)
-                o = driver.execute_script("return LabLive.apps.convolution.outputSize(...arguments)", 12, k, (k - 1) // 2 if padding == "same" else 0, stride)
-                assert o == expected.shape[1]
+                check_against_keras(np.reshape(got[2], expected.shape), image, kernel, padding, stride)
+                if k % 2:  # the chapter's formula with p = (k - 1) / 2 gives "same"'s size too (odd k)
+                    o = driver.execute_script("return LabLive.apps.convolution.outputSize(...arguments)", 12, k, (k - 1) // 2 if padding == "same" else 0, stride)
+                    assert o == expected.shape[1]
+                zeros = driver.execute_script("return LabLive.apps.convolution.paddingOf(...arguments)", padding, k, 9, stride)
+                assert tuple(zeros) == keras_padding(9, k, padding, stride)
     refusals = driver.execute_script(
         "const f = LabLive.apps.convolution.correlate2d;"
-        "return [[[[1, 1], [1, 1]], {padding: 'same'}], [[[1]], {padding: 'full'}], [[[1]], {stride: 0}],"
+        "return [[[[1]], {padding: 'full'}], [[[1]], {stride: 0}],"
         "        [[[1, 2, 3], [4, 5, 6], [7, 8, 9]], {padding: 'valid'}]].map(([k, o]) => {"
         "  try { f({width: 2, height: 2, data: [1, 2, 3, 4]}, k, o); return null; } catch (e) { return e.message; } });"
     )
     assert refusals == [
-        '"same" padding needs a filter of odd size, not 2x2',
         'padding must be "valid" or "same", not "full"',
         "the stride must be a whole number of 1 or more, not 0",
         "a 3x3 filter does not fit a 2x2 image",
@@ -244,12 +303,12 @@ def test_the_map_is_drawn_in_the_chapters_signed_colour_map(site):
 def test_arrow_keys_move_through_the_map_and_show_the_window_and_its_products(site):
     driver, base = site
     open_live(driver, base, PAGE)
-    for padding, stride in (("same", 1), ("valid", 2)):
+    for padding, stride in (("same", 1), ("valid", 2), ("same", 2)):
         state = choose(driver, filter="learned:3", padding=padding, stride=stride)
         got = check_against_scipy(state)
         image = np.array(state["image"], np.float64).reshape(28, 28)
-        p = {"valid": 0, "same": 1}[padding]
-        padded = np.pad(image, p)
+        before, after = keras_padding(28, 3, padding, stride)
+        padded = np.pad(image, (before, after))
         kernel = np.array(state["kernel"])
         driver.execute_script(f"document.querySelector('{APP} .live-conv-map').focus()")
         for key, times in ((Keys.ARROW_LEFT, 40), (Keys.ARROW_UP, 40), (Keys.ARROW_DOWN, 5), (Keys.ARROW_RIGHT, 7)):
@@ -267,7 +326,7 @@ def test_arrow_keys_move_through_the_map_and_show_the_window_and_its_products(si
             f"return [...document.querySelectorAll('{APP} .live-conv-matrix')[0].querySelectorAll('td')].map(t => t.textContent)")
         assert table == [str(int(v)) for v in window.reshape(-1)]
         box = driver.execute_script(f"const s = document.querySelector('{APP} .live-conv-window').style; return [s.left, s.top]")
-        side = 28 + 2 * p
+        side = 28 + before + after
         assert [float(v.rstrip("%")) for v in box] == pytest.approx([100 * left / side, 100 * top / side], abs=1e-3)
         heard = driver.execute_script(f"return document.querySelector('{APP} > .live-visually-hidden[aria-live]').textContent")
         assert heard.startswith("row 6, column 8:"), heard

@@ -48,7 +48,7 @@ def open_page(driver, base: str) -> None:
     driver.get(base + f"{PAGE}.html")
     started = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "const wait = () => window.LabLive && LabLive.ready ? LabLive.ready.then(r => done(r.map(x => x !== null))) "
+        "const wait = () => window.LabLive && LabLive.ready ? LabLive.startNow().then(r => done(r.map(x => x !== null))) "
         ": setTimeout(wait, 50); wait();"
     )
     assert started and all(started), "the live part did not start (see the page's status line)"
@@ -267,6 +267,28 @@ def test_a_drawn_digit_gets_both_networks_probabilities(trained):
     print(f"a drawn 7: {tops}")
 
 
+def test_a_digit_that_cannot_be_classified_is_no_training_failure(trained):
+    """A failed prediction gets its own message beside the pad; the training's line and Stop/Resume stay as they were."""
+    driver = trained["driver"]
+    part = "[data-live-app=train-dense]"
+    before = driver.execute_script(f"return document.querySelector('{part} .live-train-progress').textContent")
+    failed = driver.execute_async_script(
+        f"const done = arguments[0]; {APP}.predict([1, 2, 3]).then(() => done(null), e => done(e.message));")
+    assert failed == "a digit has 784 pixels (28x28), not 3", failed
+    shown = driver.execute_script(
+        f"const app = document.querySelector('{part}');"
+        "return [...app.querySelectorAll('.live-message')].map(e => e.textContent)")
+    assert shown == ["", f"The networks could not classify this digit: {failed}"], shown
+    after = driver.execute_script(f"return document.querySelector('{part} .live-train-progress').textContent")
+    assert after == before and "error" not in after, after
+    resume = driver.find_element("xpath", f"//div[@data-live-app='train-dense']//button[text()='Resume']")
+    assert resume.get_attribute("aria-disabled") == "false"
+    # the next digit that can be classified clears the message
+    sample = web_manifest()["samples"][0]
+    driver.execute_async_script(f"const [pixels, done] = arguments; {APP}.predict(pixels).then(done);", sample["pixels"])
+    assert driver.execute_script(f"return [...document.querySelectorAll('{part} .live-message')].map(e => e.textContent)") == ["", ""]
+
+
 def test_screenshot_in_the_light_theme(trained):
     """After the drawn digit: curves, result and both networks' bars in one picture."""
     _shoot(trained["driver"], "light")
@@ -300,6 +322,89 @@ def test_stop_stops_and_resume_goes_on(site):
     since = messages(driver)
     driver.execute_script(f"{APP}.stop()")
     next_message(driver, "m.type === 'stopped'", since)
+
+
+def shipped_test_images() -> tuple[np.ndarray, np.ndarray]:
+    """The held-out test images and labels of the shipped training set (its parts, at the manifest's offsets)."""
+    entry = web_manifest()["training_set"]
+    raw = gzip.decompress((HTML / "models" / "web" / entry["path"]).read_bytes())
+    parts = {part["name"]: np.frombuffer(raw, np.uint8, int(np.prod(part["shape"])), part["offset"]).reshape(part["shape"])
+             for part in entry["parts"]}
+    return parts["test_images"], parts["test_labels"]
+
+
+def build_network_on(digits: np.ndarray) -> np.ndarray:
+    """Keras's probabilities of the build's dense network, with the weights the browser has, for uint8 28x28 digits."""
+    from labsupport import inference, modelfile, published, webexport
+
+    entries = published.read_manifest((HTML / "models" / "manifest.json").read_text())
+    model = modelfile.load_model_file(HTML / "models" / next(e.file for e in entries if e.name == "dense"))
+    encodings = webexport.encodings_of(HTML / "models" / "web" / "dense" / webexport.MODEL_JSON)
+    return inference.predict({"dense": webexport.dequantized(model, encodings)}, digits)["dense"]
+
+
+def focused(driver) -> str:
+    """The text of the element that has the keyboard's focus ("BODY" when the focus fell to the page)."""
+    return driver.execute_script("const e = document.activeElement; return e === document.body ? 'BODY' : e.textContent")
+
+
+def press(driver, key) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(driver).send_keys(key).perform()
+
+
+def test_keyboard_only_trains_stops_and_compares_on_held_out_test_digits(site):
+    """Enter and Space only: Train, Stop, Resume keep the focus; a test digit gets both networks' answers, Keras's for the build's."""
+    from selenium.webdriver.common.keys import Keys
+
+    driver, base = site
+    open_page(driver, base)
+    part = "[data-live-app=train-dense]"
+    driver.execute_script(f"document.querySelector('{part} .live-train-start').focus()")
+    press(driver, Keys.ENTER)
+    assert focused(driver).startswith("Train the network here"), "pressing Train dropped the focus"
+    next_message(driver, "m.type === 'ready'")
+    assert focused(driver) == "Stop", "the focus did not move on to Stop once the training started"
+    runtime = json.loads((HTML / "_static" / "vendor" / "runtime.json").read_text())
+    version = next(s["version"] for s in runtime["scripts"] if s["package"] == "@tensorflow/tfjs-core")
+    said = driver.execute_script(f"return document.querySelector('{part} .live-train-progress').textContent")
+    assert f"TensorFlow.js {version}, WebAssembly (SIMD)" in said, said
+    next_message(driver, "m.type === 'batch'")
+    since = messages(driver)
+    press(driver, Keys.ENTER)  # Stop
+    assert focused(driver) in ("Stop", "Resume"), "Stop dropped the focus while the worker stops"
+    next_message(driver, "m.type === 'stopped'", since)
+    assert focused(driver) == "Resume"
+    # from Resume, Tab reaches the test-digit button (past the credit's link): no pointer needed
+    for _ in range(8):
+        press(driver, Keys.TAB)
+        if focused(driver) == "Use a held-out test digit":
+            break
+    assert focused(driver) == "Use a held-out test digit"
+    images, labels = shipped_test_images()
+    shown = []
+    for key in (Keys.SPACE, Keys.ENTER):
+        since = messages(driver)
+        press(driver, key)
+        m = next_message(driver, "m.type === 'prediction' && m.test", since)
+        index = m["test"]["index"]
+        assert index == len(shown)  # each press: the next held-out image
+        assert m["test"]["pixels"] == images[index].reshape(-1).tolist() and m["test"]["label"] == labels[index]
+        keras_p = build_network_on(images[index][None])[0]
+        np.testing.assert_allclose(m["build"], keras_p, atol=1e-4)
+        assert len(m["mine"]) == 10 and abs(sum(m["mine"]) - 1) < 1e-4
+        page = driver.execute_script(
+            f"const app = document.querySelector('{part}');"
+            "return {tops: Array.from(app.querySelectorAll('.live-network-top')).map(e => e.textContent),"
+            "        note: app.querySelector('.live-train-pad-note').textContent, test: app.querySelector('.live-pad').dataset.test}")
+        tops = (int(np.argmax(m["mine"])), int(np.argmax(keras_p)))
+        assert len(page["tops"]) == 2 and all(t.startswith(f"says {d} (") for t, d in zip(page["tops"], tops)), page
+        assert page["note"].startswith(f"Held-out test image {index + 1} of ") and f"(a {labels[index]})" in page["note"], page
+        assert page["test"] == str(index)
+        shown.append(index)
+    assert focused(driver) == "Use a held-out test digit"
+    print(f"held-out test images {shown}, labels {[int(labels[i]) for i in shown]}: both networks answered from the keyboard")
 
 
 def test_the_part_in_the_dark_theme_and_on_a_phone(site):

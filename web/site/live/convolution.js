@@ -5,6 +5,9 @@
  * chapter's signed colour map (labsupport.plots.SIGNED_CMAP, symmetric
  * around 0, with its colour bar); pointing at or focusing an output pixel
  * shows its 3x3 window in the input and the nine products that make it.
+ * Padding "same" is Keras's (padding="same" of a Conv2D layer): zeros so that
+ * the output has ceil(n / s) pixels, the odd one at the bottom and right; at
+ * stride 1 that is SciPy's mode="same" (p = (k - 1) / 2 on every side).
  *
  * Everything comes from the export manifest (labsupport.webexport
  * .convolution_settings): the hand-made filters (labsupport.filters.PRESETS),
@@ -30,20 +33,34 @@
     return Math.floor((n + 2 * padding - k) / stride) + 1;
   }
 
-  /** Zeros added on each side: none for "valid", (k - 1) / 2 for "same" (SciPy's mode="same", odd k). */
-  function paddingOf(mode, k) {
-    if (mode === "valid") return 0;
+  /**
+   * Zeros added along one axis of n pixels: [before, after] (top and bottom, or left and right).
+   *
+   * "valid" adds none. "same" follows Keras (TensorFlow's padding="same"): the output keeps
+   * o = ceil(n / s) pixels, which takes max((o - 1) * s + k - n, 0) zeros in all; half of them
+   * (rounded down) go before, the rest after. At stride 1 with an odd k that is (k - 1) / 2 on
+   * each side, SciPy's mode="same"; at stride 2 on 28 pixels with k = 3 it is one zero, after.
+   */
+  function paddingOf(mode, k, n, stride = 1) {
+    if (mode === "valid") return [0, 0];
     if (mode === "same") {
-      if (k % 2 === 0) throw new Error(`"same" padding needs a filter of odd size, not ${k}x${k}`);
-      return (k - 1) / 2;
+      const total = Math.max((Math.ceil(n / stride) - 1) * stride + k - n, 0);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
     }
     throw new Error(`padding must be "valid" or "same", not "${mode}"`);
   }
 
+  /** The padding of an image on all four sides: {top, bottom, left, right}. */
+  function paddingsOf(mode, k, image, stride = 1) {
+    const [top, bottom] = paddingOf(mode, k, image.height, stride);
+    const [left, right] = paddingOf(mode, k, image.width, stride);
+    return { top, bottom, left, right };
+  }
+
   /** The pixel at (row, col) of the zero-padded image (0 outside the image). */
-  function paddedPixel(image, padding, row, col) {
-    const r = row - padding;
-    const c = col - padding;
+  function paddedPixel(image, pad, row, col) {
+    const r = row - pad.top;
+    const c = col - pad.left;
     return r < 0 || c < 0 || r >= image.height || c >= image.width ? 0 : image.data[r * image.width + c];
   }
 
@@ -56,7 +73,7 @@
    */
   function windowAt(image, kernel, { padding = "valid", stride = 1 } = {}, row, col) {
     const k = kernel.length;
-    const p = paddingOf(padding, k);
+    const pad = paddingsOf(padding, k, image, stride);
     const top = row * stride;
     const left = col * stride;
     const terms = [];
@@ -65,9 +82,9 @@
       for (let v = 0; v < k; v++) {
         const r = top + u;
         const c = left + v;
-        const pixel = paddedPixel(image, p, r, c);
+        const pixel = paddedPixel(image, pad, r, c);
         const product = pixel * kernel[u][v];
-        const isPadding = r < p || c < p || r >= image.height + p || c >= image.width + p;
+        const isPadding = r < pad.top || c < pad.left || r >= image.height + pad.top || c >= image.width + pad.left;
         terms.push({ pixel, weight: kernel[u][v], product, padding: isPadding });
         sum += product;
       }
@@ -76,27 +93,30 @@
   }
 
   /**
-   * Cross-correlation of an image with a filter, as scipy.signal.correlate2d
-   * (mode "valid", or "same": zero padding of (k - 1) / 2), keeping every
-   * ``stride``-th row and column (NumPy's ``[::s, ::s]``).
+   * Cross-correlation of an image with a filter at a stride, as a Keras Conv2D
+   * layer computes it (one filter, no bias): padding "valid" or "same"
+   * (paddingOf). At stride 1 that is scipy.signal.correlate2d (mode "valid" or
+   * "same"); with "valid", a stride keeps every s-th row and column of it
+   * (NumPy's ``[::s, ::s]``).
    *
    * ``image`` is {width, height, data} (pixel values, 0..255 for a digit),
-   * ``kernel`` k rows of k numbers. Returns {width, height, padding (p),
-   * data: Float64Array, row by row}.
+   * ``kernel`` k rows of k numbers. Returns {width, height, padding
+   * ({top, bottom, left, right}), data: Float64Array, row by row}.
    */
   function correlate2d(image, kernel, { padding = "valid", stride = 1 } = {}) {
     const k = kernel.length;
     if (!k || kernel.some((row) => row.length !== k)) throw new Error("the filter must be square");
     if (!Number.isInteger(stride) || stride < 1) throw new Error(`the stride must be a whole number of 1 or more, not ${stride}`);
-    const p = paddingOf(padding, k);
-    const height = outputSize(image.height, k, p, stride);
-    const width = outputSize(image.width, k, p, stride);
+    const pad = paddingsOf(padding, k, image, stride);
+    // the chapter's formula, with the zeros before and after: floor((n + p_before + p_after - k) / s) + 1
+    const height = Math.floor((image.height + pad.top + pad.bottom - k) / stride) + 1;
+    const width = Math.floor((image.width + pad.left + pad.right - k) / stride) + 1;
     if (height < 1 || width < 1) throw new Error(`a ${k}x${k} filter does not fit a ${image.width}x${image.height} image`);
     const data = new Float64Array(width * height);
     for (let i = 0; i < height; i++) {
       for (let j = 0; j < width; j++) data[i * width + j] = windowAt(image, kernel, { padding, stride }, i, j).sum;
     }
-    return { width, height, padding: p, data };
+    return { width, height, padding: pad, data };
   }
 
   /** The colour limit of a signed map, as plots.image_row draws one: the largest |value|, or 1 for all zeros. */
@@ -132,17 +152,17 @@
     context.putImageData(pixels, 0, 0);
   }
 
-  /** A digit as the chapter draws it (gray_r: ink dark on white), zero padding included. */
-  function paintInput(canvas, image, padding) {
-    const width = image.width + 2 * padding;
-    const height = image.height + 2 * padding;
+  /** A digit as the chapter draws it (gray_r: ink dark on white), zero padding ({top, bottom, left, right}) included. */
+  function paintInput(canvas, image, pad) {
+    const width = image.width + pad.left + pad.right;
+    const height = image.height + pad.top + pad.bottom;
     canvas.width = width;
     canvas.height = height;
     const context = canvas.getContext("2d");
     const pixels = context.createImageData(width, height);
     for (let r = 0; r < height; r++) {
       for (let c = 0; c < width; c++) {
-        const v = 255 - Math.round(paddedPixel(image, padding, r, c));
+        const v = 255 - Math.round(paddedPixel(image, pad, r, c));
         pixels.data.set([v, v, v, 255], 4 * (r * width + c));
       }
     }
@@ -226,7 +246,7 @@
         ...options.map(([value, text]) => el("label", { className: "live-conv-option" },
           el("input", { type: "radio", name, value, checked: value === checked, onchange: () => update() }), ` ${text}`)));
     }
-    const paddingChoice = choice("live-conv-padding", "Padding", [["valid", "valid (p = 0)"], ["same", "same (p = 1)"]], "same");
+    const paddingChoice = choice("live-conv-padding", "Padding", [["valid", "valid (p = 0)"], ["same", "same (as Keras: o = \u2308n / s\u2309)"]], "same");
     const strideChoice = choice("live-conv-stride", "Stride", [["1", "s = 1"], ["2", "s = 2"]], "1");
 
     // --- what is shown
@@ -381,11 +401,12 @@
       state.row = Math.min(state.row, output.height - 1);
       state.col = Math.min(state.col, output.width - 1);
       showFormula();
-      paintInput(inputCanvas, state.image, output.padding);
-      const side = state.image.width + 2 * output.padding;
-      place(imageOutline, output.padding, output.padding, state.image.width, state.image.height, side, side);
-      imageOutline.hidden = output.padding === 0;
-      inputCaption.textContent = `${state.title}${output.padding ? `, with ${output.padding} pixel of zeros around it (outside the dashed line)` : ""}`;
+      const zeros = output.padding;
+      paintInput(inputCanvas, state.image, zeros);
+      const [width, height] = paddedSize(zeros);
+      place(imageOutline, zeros.left, zeros.top, state.image.width, state.image.height, width, height);
+      imageOutline.hidden = !(zeros.top || zeros.bottom || zeros.left || zeros.right);
+      inputCaption.textContent = `${state.title}${imageOutline.hidden ? "" : `, with ${zerosText(zeros)} (outside the dashed line)`}`;
       inputCanvas.setAttribute("aria-label", `the input: ${inputCaption.textContent}`);
       paintSigned(mapCanvas, output.data, output.width, output.height, state.limit, colours);
       showColourBar();
@@ -396,13 +417,44 @@
       LabLive.firstResult();
     }
 
+    /** The padded image's width and height. */
+    function paddedSize(zeros) {
+      return [state.image.width + zeros.left + zeros.right, state.image.height + zeros.top + zeros.bottom];
+    }
+
+    /** Where the zeros are, in words: "1 pixel of zeros around it", "1 row and column of zeros at the bottom and right". */
+    function zerosText(zeros) {
+      const { top, bottom, left, right } = zeros;
+      if (top === bottom && left === right && top === left) return `${top} pixel${top > 1 ? "s" : ""} of zeros around it`;
+      if (top === 0 && left === 0 && bottom === right) return `${bottom} row and column of zeros at the bottom and right only`;
+      return `zeros: ${top} above, ${bottom} below, ${left} left, ${right} right`;
+    }
+
+    /**
+     * The output size with n, k, s and the padding filled in: the chapter's formula for "valid" and for a
+     * symmetric "same"; Keras's rule for "same" first (o = ceil(n / s), and the zeros that takes).
+     */
     function showFormula() {
       const n = state.image.width;
-      const p = state.output.padding;
+      const zeros = state.output.padding;
       const s = state.stride;
-      const o = outputSize(n, K, p, s);
-      formula.textContent = `Output size: o = \u230A(n + 2p \u2212 k) / s\u230B + 1 = \u230A(${n} + 2\u00B7${p} \u2212 ${K}) / ${s}\u230B + 1 = ${o}, ` +
-        `so the response map is ${o}x${o}.`;
+      const o = state.output.width;
+      const size = `so the response map is ${o}x${state.output.height}.`;
+      if (state.padding === "valid") {
+        formula.textContent = `Output size: o = \u230A(n + 2p \u2212 k) / s\u230B + 1 = \u230A(${n} + 2\u00B70 \u2212 ${K}) / ${s}\u230B + 1 = ${o}, ${size}`;
+        return;
+      }
+      const total = zeros.left + zeros.right;
+      const rule = `Padding "same" (as Keras): o = \u2308n / s\u2309 = \u2308${n} / ${s}\u2309 = ${Math.ceil(n / s)}, ` +
+        `which takes max((o \u2212 1)\u00B7s + k \u2212 n, 0) = max(${Math.ceil(n / s) - 1}\u00B7${s} + ${K} \u2212 ${n}, 0) = ${total} zero${total === 1 ? "" : "s"} per row and column`;
+      if (zeros.left === zeros.right) {
+        formula.textContent = `${rule}, p = ${zeros.left} on each side: o = \u230A(n + 2p \u2212 k) / s\u230B + 1 = ` +
+          `\u230A(${n} + 2\u00B7${zeros.left} \u2212 ${K}) / ${s}\u230B + 1 = ${o}, ${size}`;
+      } else {
+        const where = zeros.left ? `${zeros.left} before and ${zeros.right} after (the odd one at the bottom and right)` : "put at the bottom and right";
+        formula.textContent = `${rule}, ${where}: ` +
+          `o = \u230A(n + ${zeros.left} + ${zeros.right} \u2212 k) / s\u230B + 1 = \u230A(${n} + ${zeros.left} + ${zeros.right} \u2212 ${K}) / ${s}\u230B + 1 = ${o}, ${size}`;
+      }
     }
 
     function showColourBar() {
@@ -431,8 +483,8 @@
       state.row = Math.max(0, Math.min(output.height - 1, row));
       state.col = Math.max(0, Math.min(output.width - 1, col));
       const win = windowAt(state.image, state.kernel, { padding: state.padding, stride: state.stride }, state.row, state.col);
-      const side = state.image.width + 2 * output.padding;
-      place(windowBox, win.left, win.top, K, K, side, side);
+      const [width, height] = paddedSize(output.padding);
+      place(windowBox, win.left, win.top, K, K, width, height);
       place(cellBox, state.col, state.row, 1, 1, output.width, output.height);
       const value = output.data[state.row * output.width + state.col];
       details.replaceChildren(
@@ -489,7 +541,7 @@
       selected: null,
     };
 
-    return { correlate2d, outputSize, windowAt, signedColour, shown, select, usePreset, showSample, pad };
+    return { correlate2d, outputSize, paddingOf, windowAt, signedColour, shown, select, usePreset, showSample, pad };
   }
 
   LabLive.register("convolution", {

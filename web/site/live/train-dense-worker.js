@@ -16,11 +16,12 @@
  *
  * Messages from the page: {type: "start", ...settings} (load, build, then train), "stop",
  * "resume", {type: "predict", id, pixels} (the reader's network and the build's on one drawn
- * digit), {type: "resources"} (what this worker fetched: the site tests check nothing left the
+ * digit), {type: "predict-test", id, index} (the same on one held-out test image, for a reader
+ * without a pointer), {type: "resources"} (what this worker fetched: the site tests check nothing left the
  * site). Messages to the page: "loading", "ready", "batch" (loss and accuracy over the last
  * batches), "test" (accuracy on the held-out test images: before training and after every epoch),
  * "build-test" (the build's trained network on the same images), "stopped", "done", "prediction",
- * "resources", "error".
+ * "resources", "error" (with ``during``: the type of the message that failed, and its ``id``).
  */
 "use strict";
 
@@ -197,15 +198,19 @@ async function start(message) {
   const parts = await loadTrainingSet(urls.data, trainingSet);
   const data = {
     x: denseInputs(tf, parts.train_images, trainingSet.train),
+    testImages: parts.test_images,
     y: tf.tensor1d(Float32Array.from(parts.train_labels)),
     xTest: denseInputs(tf, parts.test_images, trainingSet.test),
     yTest: parts.test_labels,
     n: trainingSet.train,
   };
   Object.assign(state, { tf, model, data, settings: { batchSize: training.batch_size, epochs: entry.epochs, buildModel: urls.model } });
+  const backend = tf.getBackend();
   post({
     type: "ready",
-    backend: tf.getBackend(),
+    backend,
+    version: tf.version_core,
+    simd: backend === "wasm" ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : null,
     architecture: architecture(model),
     recipe: { optimizer: model.optimizer.getClassName(), learningRate: model.optimizer.learningRate, loss: model.loss,
               batchSize: training.batch_size, epochs: entry.epochs },
@@ -313,16 +318,30 @@ function buildNetworkOfTheSite() {
   return state.build;
 }
 
-/** Probabilities of the reader's network and of the build's dense network (loaded when first asked) for one digit. */
-async function predict({ id, pixels }) {
+/**
+ * Probabilities of the reader's network and of the build's dense network (loaded when first asked) for one
+ * digit (784 pixel values, 0 to 255). ``test``: what the digit is, posted back with them.
+ */
+async function predict({ id, pixels }, test = null) {
   const { tf } = state;
   if (!state.model) throw new Error("the network is not built yet");
+  if (!pixels || pixels.length !== 784) throw new Error(`a digit has 784 pixels (28x28), not ${pixels ? pixels.length : "none"}`);
   const build = await buildNetworkOfTheSite();
   const [mine, theirs] = tf.tidy(() => {
     const x = denseInputs(tf, pixels, 1);
     return [state.model.predict(x).dataSync(), build.predict(x).dataSync()];
   });
-  post({ type: "prediction", id, mine: Array.from(mine), build: Array.from(theirs) });
+  post({ type: "prediction", id, mine: Array.from(mine), build: Array.from(theirs), ...(test ? { test } : {}) });
+}
+
+/** Both networks on held-out test image ``index`` (of the shipped subset): its pixels and label come back too. */
+function predictTest({ id, index }) {
+  const { data } = state;
+  if (!data) throw new Error("the test images are not loaded yet");
+  const n = data.yTest.length;
+  if (!Number.isInteger(index) || index < 0 || index >= n) throw new Error(`there are ${n} held-out test images: no image ${index}`);
+  const pixels = data.testImages.slice(index * 784, (index + 1) * 784);
+  return predict({ id, pixels }, { index, label: data.yTest[index], count: n, pixels: Array.from(pixels) });
 }
 
 self.onmessage = async (event) => {
@@ -332,10 +351,11 @@ self.onmessage = async (event) => {
     else if (message.type === "stop") state.stopAsked = true;
     else if (message.type === "resume") await train();
     else if (message.type === "predict") await predict(message);
+    else if (message.type === "predict-test") await predictTest(message);
     else if (message.type === "resources") {
       post({ type: "resources", urls: performance.getEntriesByType("resource").map((e) => e.name) });
     }
   } catch (error) {
-    post({ type: "error", message: error.message, id: message.id });
+    post({ type: "error", message: error.message, during: message.type, id: message.id });
   }
 };

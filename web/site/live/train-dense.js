@@ -2,7 +2,8 @@
  * Live part "train-dense" (chapter 1, "Train it yourself"): the reader trains the chapter's dense
  * network in the browser, on a compact MNIST subset the build ships
  * (labsupport.webexport.export_training_set), and watches its loss and accuracy beside the
- * build's own learning curves; then draws a digit and compares the two networks.
+ * build's own learning curves; then draws a digit (or, without a pointer, takes a held-out test
+ * digit) and compares the two networks.
  *
  * The page itself needs only the manifest (needs: "manifest"): nothing heavy loads until the
  * reader presses Train. The training runs in a Web Worker (train-dense-worker.js), so the page
@@ -12,8 +13,8 @@
 (function () {
   "use strict";
 
-  const { el, fetchJson, HERE, STATIC, MODELS } = LabLive.util;
-  const { drawingPad, pixelsOf, probabilityBars } = LabLive.widgets;
+  const { el, fetchJson, runtimeName, HERE, STATIC, MODELS } = LabLive.util;
+  const { drawingPad, paintGray, pixelsOf, probabilityBars, percent } = LabLive.widgets;
   const WORKER = new URL("train-dense-worker.js", HERE);
   const RUNTIME_JSON = new URL("vendor/runtime.json", STATIC);
   /** The network this part trains (a registry name). */
@@ -97,6 +98,18 @@
     return { node, draw };
   }
 
+  /**
+   * Make a button usable or not while it keeps the keyboard's focus: aria-disabled, not disabled (a
+   * disabled button drops the focus to the page's start). Its click handler checks ``usable``.
+   */
+  function setUsable(button, on) {
+    button.setAttribute("aria-disabled", String(!on));
+  }
+
+  function usable(button) {
+    return button.getAttribute("aria-disabled") !== "true";
+  }
+
   /** The legend under the charts: what each line is. */
   function legend(items) {
     return el("ul", { className: "live-train-legend" }, ...items.map(([className, text]) =>
@@ -128,7 +141,7 @@
 
     const trainButton = el("button", { type: "button", className: "live-button live-train-start",
       text: `Train the network here (downloads ${megabytes(total)})`, onclick: () => begin() });
-    const stopButton = el("button", { type: "button", className: "live-button", text: "Stop", disabled: true, onclick: () => toggle() });
+    const stopButton = el("button", { type: "button", className: "live-button", text: "Stop", "aria-disabled": "true", onclick: () => toggle() });
     const credit = el("p", { className: "live-train-credit" },
       `The training images: ${data.train.toLocaleString("en")} MNIST training and ${data.test.toLocaleString("en")} held-out test images, shipped with this site. `,
       `${data.source.replace(/, CC BY-SA 3.0$/, "")}, `,
@@ -146,27 +159,34 @@
 
     const mineBars = probabilityBars("your network");
     const buildBars = probabilityBars(`the build's ${entry.title}`);
-    let drawn = 0;
+    // the comparison's own message line: a digit that cannot be classified is no training failure
+    const compareMessage = el("p", { className: "live-message", role: "alert" });
+    const padNote = el("p", { className: "live-train-pad-note" });
+    let drawn = 0; // each request gets a number; an older answer never replaces a newer one
+    let shownId = 0;
+    let testIndex = -1; // the held-out test image last asked for (the button goes through them in turn)
     const pad = drawingPad("drawing pad: draw a digit for both networks", (canvas, final) => {
       if (canvas.dataset.empty === "true" || !worker) return;
       try {
         const digit = LabDigits.preprocess(pixelsOf(canvas)).digit;
-        message.textContent = "";
+        compareMessage.textContent = "";
         worker.postMessage({ type: "predict", id: ++drawn, pixels: Uint8Array.from(digit) });
       } catch (error) {
-        if (final) message.textContent = error.message;
+        if (final) compareMessage.textContent = error.message;
       }
     });
     pad.canvas.classList.add("live-pad-small");
-    const clear = el("button", { type: "button", className: "live-button", text: "Clear the pad", onclick: () => {
-      pad.clear();
-      mineBars.clear();
-      buildBars.clear();
-      message.textContent = "";
-    } });
+    const clear = el("button", { type: "button", className: "live-button", text: "Clear the pad", onclick: () => clearPad() });
+    const testButton = el("button", { type: "button", className: "live-button", text: "Use a held-out test digit",
+      onclick: () => nextTestDigit() });
+    const padBox = el("div", { className: "live-input" }, el("p", { className: "live-label", text: "Draw a digit, or take one of the test images" }),
+      pad.canvas, padNote, el("div", { className: "live-train-pad-buttons" }, testButton, clear), compareMessage);
+    // a stroke on a test digit starts a fresh drawing (capture: before the pad draws its first dot)
+    padBox.addEventListener("pointerdown", (event) => {
+      if (event.target === pad.canvas && pad.canvas.dataset.test) clearPad();
+    }, true);
     const drawing = el("div", { className: "live-inputs live-train-draw", hidden: true },
-      el("div", { className: "live-input" }, el("p", { className: "live-label", text: "Draw a digit" }), pad.canvas, clear),
-      el("div", { className: "live-networks" }, mineBars.box, buildBars.box));
+      padBox, el("div", { className: "live-networks" }, mineBars.box, buildBars.box));
 
     root.append(
       el("div", { className: "live-train-controls" }, trainButton, stopButton),
@@ -227,9 +247,60 @@
       progress.textContent = text;
     }
 
+    function clearPad() {
+      pad.clear();
+      delete pad.canvas.dataset.test;
+      padNote.textContent = "";
+      mineBars.clear();
+      buildBars.clear();
+      compareMessage.textContent = "";
+      shownId = ++drawn; // an answer still on its way is not shown
+    }
+
+    /** Both networks on the next held-out test image (the keyboard's way to compare them): the worker has the images. */
+    function nextTestDigit() {
+      if (!worker || drawing.hidden) return null;
+      testIndex = (testIndex + 1) % data.test;
+      const id = ++drawn;
+      worker.postMessage({ type: "predict-test", id, index: testIndex });
+      return id;
+    }
+
+    /** A 28x28 digit (ink 255 on 0) on the pad, as the pad shows ink: dark on white, each pixel a square. */
+    function paintOnPad(pixels) {
+      const small = el("canvas");
+      paintGray(small, { width: 28, height: 28, data: pixels.map((v) => 255 - v) }, 1);
+      const context = pad.canvas.getContext("2d");
+      context.imageSmoothingEnabled = false;
+      context.drawImage(small, 0, 0, pad.canvas.width, pad.canvas.height);
+      pad.canvas.dataset.empty = "false";
+    }
+
+    /** Both networks' answers on the page; a test image is painted on the pad and named. */
+    function showPrediction(m) {
+      if (m.id < shownId) return; // a newer digit is already shown
+      shownId = m.id;
+      compareMessage.textContent = "";
+      mineBars.show(m.mine);
+      buildBars.show(m.build);
+      api.lastPrediction = m;
+      if (!m.test) {
+        delete pad.canvas.dataset.test;
+        padNote.textContent = "";
+        return;
+      }
+      const { index, label, count, pixels } = m.test;
+      paintOnPad(pixels);
+      pad.canvas.dataset.test = String(index);
+      padNote.textContent = `Held-out test image ${index + 1} of ${count.toLocaleString("en")} (a ${label}).`;
+      const top = (p) => p.indexOf(Math.max(...p));
+      announce.textContent = `${padNote.textContent} Your network says ${top(m.mine)} (${percent(m.mine[top(m.mine)])}); `
+        + `the build's says ${top(m.build)} (${percent(m.build[top(m.build)])}).`;
+    }
+
     async function begin() {
       if (worker) return;
-      trainButton.disabled = true;
+      setUsable(trainButton, false); // keeps the focus: Stop takes it once the training has started
       say(`Loading TensorFlow.js and ${megabytes(data.bytes)} of training images ...`);
       worker = new Worker(WORKER);
       worker.onmessage = (event) => receive(event.data);
@@ -248,7 +319,7 @@
     }
 
     function toggle() {
-      if (!worker || finished) return;
+      if (!worker || finished || !usable(stopButton)) return;
       if (stopped) {
         stopped = false;
         stopButton.textContent = "Stop";
@@ -256,13 +327,13 @@
         announce.textContent = "Training goes on.";
         worker.postMessage({ type: "resume" });
       } else {
-        stopButton.disabled = true; // until the worker says it has stopped
+        setUsable(stopButton, false); // until the worker says it has stopped
         worker.postMessage({ type: "stop" });
       }
     }
 
     function fail(error) {
-      stopButton.disabled = true;
+      setUsable(stopButton, false);
       message.textContent = `The training could not go on: ${error.message}`;
       say("Stopped by an error.");
     }
@@ -281,9 +352,10 @@
         api.architecture = m.architecture;
         api.recipe = m.recipe;
         api.backend = m.backend;
-        stopButton.disabled = false;
+        setUsable(stopButton, true);
+        if (document.activeElement === trainButton) stopButton.focus(); // the next thing a keyboard user may want
         drawing.hidden = false;
-        say(`Training on ${m.train.toLocaleString("en")} images (TensorFlow.js, backend ${m.backend}) ...`);
+        say(`Training on ${m.train.toLocaleString("en")} images (${runtimeName(m.version, m.backend, m.simd)}) ...`);
         announce.textContent = "Training has started.";
       } else if (m.type === "batch") {
         reports.push(m);
@@ -303,19 +375,20 @@
         buildOnTheSame = m;
       } else if (m.type === "stopped") {
         stopped = true;
-        stopButton.disabled = false;
+        setUsable(stopButton, true);
         stopButton.textContent = "Resume";
-        say(`Stopped after ${m.images.toLocaleString("en")} images (epoch ${m.epoch + 1}). Resume goes on from there; meanwhile you can draw a digit below.`);
+        say(`Stopped after ${m.images.toLocaleString("en")} images (epoch ${m.epoch + 1}). Resume goes on from there; meanwhile you can draw a digit below, or take a held-out test digit.`);
         announce.textContent = progress.textContent;
       } else if (m.type === "done") {
         finished = true;
-        stopButton.disabled = true;
-        say(`Done: ${m.epoch} epochs, ${m.images.toLocaleString("en")} images in ${m.seconds.toFixed(1)} s of training. Draw a digit below to compare your network with the build's.`);
+        setUsable(stopButton, false);
+        if (document.activeElement === stopButton) testButton.focus(); // next: compare the two networks
+        say(`Done: ${m.epoch} epochs, ${m.images.toLocaleString("en")} images in ${m.seconds.toFixed(1)} s of training. Draw a digit below, or take a held-out test digit, to compare your network with the build's.`);
         announce.textContent = progress.textContent;
       } else if (m.type === "prediction") {
-        mineBars.show(m.mine);
-        buildBars.show(m.build);
-        api.lastPrediction = m;
+        showPrediction(m);
+      } else if (m.type === "error" && (m.during === "predict" || m.during === "predict-test")) {
+        if (m.id >= shownId) compareMessage.textContent = `The networks could not classify this digit: ${m.message}`;
       } else if (m.type === "error") {
         fail(new Error(m.message));
       }
@@ -348,6 +421,11 @@
       stop() { if (!stopped) toggle(); },
       resume() { if (stopped) toggle(); },
       next,
+      /** Both networks on the next held-out test image, as the button does: resolves to the "prediction" message. */
+      nextTestDigit() {
+        const id = nextTestDigit();
+        return next((m) => m.type === "prediction" && m.id === id);
+      },
       /** Probabilities of both networks for one digit (784 uint8). */
       predict(pixels) {
         const id = ++drawn;
