@@ -63,9 +63,10 @@ block in the chapter) gets the shared ``_static/live/loader.js``,
 ``widgets.js`` and ``live.css`` and the scripts of each part it holds
 (:data:`LIVE_PARTS`, from ``web/site/live/``); no other page loads anything
 more. The scripts
-load the runtime only when the page opens: TensorFlow.js (core, CPU backend,
+load the runtime only when a live part nears the screen: TensorFlow.js (core, CPU backend,
 layers; :data:`RUNTIME`, and the one faster backend the page chooses of
-:data:`BACKENDS`: WebAssembly or WebGL), copied from ``web/node_modules`` (installed by
+:data:`BACKENDS`: WebAssembly or WebGL; WebGPU only for chapter 7's timing, where the
+browser has an adapter), copied from ``web/node_modules`` (installed by
 ``tools/install.sh`` with ``npm ci``, versions pinned in
 ``web/package-lock.json``) into ``_static/vendor/`` with a licence file and
 ``runtime.json``, the list the pages load in order. Without it (no npm on the

@@ -104,7 +104,7 @@ def test_no_serious_accessibility_violation(site, page):
     driver.execute_async_script(
         "const done = arguments[0];"
         "if (!document.querySelector('[data-live-app]')) { done(); return; }"
-        "const wait = () => window.LabLive && LabLive.ready ? LabLive.ready.then(() => done()) : setTimeout(wait, 50);"
+        "const wait = () => window.LabLive && LabLive.ready ? LabLive.startNow().then(() => done()) : setTimeout(wait, 50);"
         "wait();"
     )
     found = violations(driver)

@@ -307,7 +307,7 @@ def test_a_manifest_without_the_settings_is_said_not_a_page_stuck_loading(site, 
         driver.get(base + f"{PAGE}.html")
         driver.execute_async_script(
             "const done = arguments[0]; const wait = () => window.LabLive && LabLive.ready ? "
-            "LabLive.ready.then(done) : setTimeout(wait, 50); wait();"
+            "LabLive.startNow().then(done) : setTimeout(wait, 50); wait();"
         )
         status = driver.find_element("css selector", f"{ROOT} .live-status")
         assert "live-error" in status.get_attribute("class") and "no augmentation settings" in status.text, status.text

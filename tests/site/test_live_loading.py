@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(
 #: Waits until the page's live parts have started; returns the paint and resource timings.
 _STARTED = """
 const done = arguments[arguments.length - 1];
-const wait = () => window.LabLive && LabLive.ready ? LabLive.ready.then((r) => done({
+const wait = () => window.LabLive && LabLive.ready ? LabLive.startNow().then((r) => done({
   started: r.map((x) => x !== null),
   paint: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime,
   resources: performance.getEntriesByType('resource').map((e) => ({name: e.name, start: e.startTime,
@@ -131,3 +131,83 @@ def test_figures_are_lazy_files_and_fontawesome_js_is_not_loaded(site):
     icon = driver.execute_script(
         "const i = document.querySelector('.fa-magnifying-glass'); return i && getComputedStyle(i, '::before').fontFamily")
     assert icon and "Font Awesome" in icon  # the theme's stylesheet draws the icons
+
+
+def test_a_part_far_down_the_page_starts_when_the_reader_nears_it(site):
+    """The layer explorer sits far down chapter 3: on a phone, nothing of it loads until the reader
+    scrolls towards it; then it starts by itself (no LabLive.startNow())."""
+    driver, base = site
+    driver.set_window_size(412, 800)
+    try:
+        driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+        driver.get(base + f"{LAYERS}.html")
+        top = driver.execute_script(
+            "return document.querySelector('[data-live-app]').getBoundingClientRect().top / innerHeight")
+        assert top > 3, f"the layer explorer is {top:.1f} screens down: too near the top for this check"
+        driver.execute_async_script("setTimeout(arguments[0], 3000)")  # painted, idle: still nothing loaded
+        fetched = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => n.includes('/models/web/') || n.includes('/_static/vendor/tf'))")
+        assert fetched == [], fetched
+        assert driver.execute_script("return Object.keys(LabLive.apps).length") == 0
+        started = driver.execute_async_script(
+            "const done = arguments[0];"
+            "document.querySelector('[data-live-app]').scrollIntoView();"
+            "LabLive.ready.then(r => done(r.map(x => x !== null)));")
+        assert started == [True]
+        assert "layers" in driver.execute_script("return Object.keys(LabLive.apps)")
+    finally:
+        driver.set_window_size(1280, 1024)
+
+
+def test_the_slimmer_theme_still_draws_its_icons_and_runs_its_scripts(site):
+    """tools/slimtheme.py: the purged stylesheet, subset icon fonts and deferred scripts still give
+    the theme's icons (with a glyph), its search dialog and its theme switcher, without errors."""
+    driver, base = site
+    driver.get(base + "intro.html")
+    driver.execute_async_script("document.fonts.ready.then(arguments[0])")
+    icons = driver.execute_script("""
+return [...new Set([...document.querySelectorAll('i[class*="fa-"]')].map(i => i.className))].map(name => {
+  const i = document.querySelector(`i[class="${name}"]`);
+  const style = getComputedStyle(i, '::before');
+  const glyph = style.content.replace(/"/g, '');
+  const family = style.fontFamily.includes('Brands') ? 'Font Awesome 6 Brands' : 'Font Awesome 6 Free';
+  return [name, glyph.codePointAt(0) || 0, document.fonts.check(`900 16px "${family}"`, glyph)
+          || document.fonts.check(`400 16px "${family}"`, glyph)];
+});""")
+    assert len(icons) >= 5, icons
+    for name, codepoint, loaded in icons:
+        assert codepoint >= 0xE000 and loaded, (name, hex(codepoint))  # a private-use glyph the font has
+    deferred = driver.execute_script(
+        "return [...document.head.querySelectorAll('script[src]')].filter(s => !s.defer && !s.async).map(s => s.src)")
+    assert all("documentation_options.js" in s for s in deferred), deferred
+    mode = driver.execute_script(
+        "document.querySelector('.theme-switch-button').click(); return document.documentElement.dataset.mode")
+    assert mode in ("light", "dark", "auto")
+    opened = driver.execute_script(
+        "document.querySelector('.search-button__button, button.search-button').click();"
+        "return document.querySelector('#pst-search-dialog').open")
+    assert opened
+    assert browser.console_errors(driver, base) == []
+
+
+@pytest.mark.parametrize("decompression", [True, False])
+def test_compressed_copies_of_the_binaries_where_the_browser_can_decompress(site, decompression):
+    """Static hosts send .wasm and weights.bin uncompressed: the page fetches the build's gzip copies
+    where the browser has DecompressionStream, the files themselves where it has not, never both."""
+    driver, base = site
+    script = None
+    if not decompression:
+        script = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                        {"source": "delete window.DecompressionStream;"})["identifier"]
+    try:
+        fetched = paths(opened(driver, base, OWN_DIGIT), base)
+    finally:
+        if script:
+            driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
+    binaries = sorted(p for p in fetched if p.endswith((".wasm", ".wasm.gz", ".bin", ".bin.gz")))
+    plain = ["_static/vendor/tfjs-backend-wasm-simd.wasm", *(f"models/web/{n}/weights.bin"
+                                                            for n in ("augmented_cnn", "cnn", "dense"))]
+    assert binaries == sorted(p + ".gz" for p in plain) if decompression else sorted(plain)
+    backend = driver.execute_script("return LabLive.apps['own-digit'] && document.querySelector('.live-status').textContent")
+    assert "WebAssembly (SIMD)" in backend

@@ -96,7 +96,7 @@ def measure(driver, url: str, repeats: int) -> dict:
     driver.get(url)
     driver.execute_async_script(
         "const done = arguments[0]; const wait = () => window.LabLive && LabLive.ready ? "
-        "LabLive.ready.then(done) : setTimeout(wait, 50); wait();"
+        "LabLive.startNow().then(done) : setTimeout(wait, 50); wait();"
     )
     return driver.execute_async_script(TIME_ROUNDS, repeats, WARMUP)
 

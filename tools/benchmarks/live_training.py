@@ -50,7 +50,7 @@ def run_once(driver, url: str, target: float, timeout: float) -> dict:
     driver.get(url)
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "const wait = () => window.LabLive && LabLive.ready ? LabLive.ready.then(done) : setTimeout(wait, 20); wait();"
+        "const wait = () => window.LabLive && LabLive.ready ? LabLive.startNow().then(done) : setTimeout(wait, 20); wait();"
     )
     outcome = driver.execute_async_script(
         f"const [target, timeout, done] = arguments; const app = {APP};"

@@ -9,27 +9,32 @@
  *
  *     LabLive.register("own-digit", { needs: "networks", start(root, app) {...} });
  *
+ * A part may also give `early(root)`: work that needs none of the runtime
+ * (fetching and preparing its first input), run while the runtime and the
+ * networks load; start() then finds its result (or its error) in `app.early`.
  * and this loader, once the page has loaded, gives each part what it needs and
  * then starts it:
  *
  *   needs "manifest"  app = {manifest}: models/web/manifest.json, written by
  *                     labsupport.webexport.publish (test digits, settings,
  *                     each network's architecture and files);
- *   needs "runtime"   app = {manifest, tf, runtime, backend}: TensorFlow.js,
+ *   needs "runtime"   app = {manifest, tf, runtime, backend, simd}: TensorFlow.js,
  *                     the scripts listed in _static/vendor/runtime.json (the
- *                     pinned npm packages the build copied);
+ *                     pinned npm packages the build copied); util.runtimeName
+ *                     says which, in the words every part uses;
  *   needs "networks"  the above and app.models: every exported network, loaded;
  *                     or only those a part names, `networks: ["cnn"]` (or a function
  *                     of its root element that returns the names).
  *
  * Each is loaded once per page, whatever the number of parts. Load order, for
  * a page that paints fast on a phone: nothing starts before the page's first
- * frame is painted; then the manifest and the runtime's list are fetched
+ * frame is painted, and a part starts only when its block nears the screen
+ * (NEAR_SCREEN; `LabLive.startNow()` starts every part at once); then the manifest and the runtime's list are fetched
  * together, the runtime's scripts in parallel (run in order), the likely
  * backend's files preloaded, and the networks' files while the runtime loads. Everything runs
  * here: no image leaves the reader's machine, and no request goes anywhere but
  * the site itself. `window.LabLive` is the page's API (the site tests and the
- * benchmarks use it): `ready`, `apps[kind]`, `firstResultAt`, `load`, `util`
+ * benchmarks use it): `ready`, `startNow`, `apps[kind]`, `firstResultAt`, `load`, `util`
  * and `widgets` (from widgets.js).
  */
 (function () {
@@ -111,25 +116,43 @@
       if (names && !names.includes(entry.name)) continue;
       for (const file of entry.files) {
         const url = new URL(file.path, MODELS).href;
-        if (!prefetched.has(url)) prefetched.set(url, fetch(url).catch(() => null));
+        if (!prefetched.has(url)) prefetched.set(url, fetchNetworkFile(url, file).catch(() => null));
       }
     }
   }
-  async function prefetchedOrFetch(url, init) {
+  async function prefetchedOrFetch(url, init, file) {
     const href = new URL(String(url.url || url), location.href).href;
     const early = prefetched.get(href);
     prefetched.delete(href);
-    return (early && (await early)) || fetch(url, init);
+    return (early && (await early)) || fetchNetworkFile(url, file, init);
+  }
+
+  /**
+   * One network file as TensorFlow.js asks for it. Where the export wrote a gzip copy (the
+   * weights: static hosts send binaries uncompressed) and the browser can decompress, that copy
+   * is fetched and decompressed here (a quarter less to download); otherwise the file itself.
+   */
+  async function fetchNetworkFile(url, file, init) {
+    if (!file || !file.gzip || typeof DecompressionStream !== "function") return fetch(url, init);
+    const response = await fetch(new URL(file.gzip.path, MODELS), init);
+    if (!response.ok || !response.body) return response; // its status names the gzip file
+    return new Response(response.body.pipeThrough(new DecompressionStream("gzip")),
+                        { headers: { "Content-Type": "application/octet-stream" } });
   }
 
   /** fetch() for one network's files: a clear error for a missing file or one of the wrong size. */
   function checkedFetch(entry) {
     return async (url, init) => {
-      const response = await prefetchedOrFetch(url, init);
-      const name = new URL(String(url.url || url), location.href).pathname.split("/").pop();
-      if (!response.ok) throw new Error(`the ${entry.title} could not be loaded (HTTP ${response.status} for ${name})`);
       const listed = entry.files.find((f) => String(url.url || url).endsWith(f.path));
-      const body = await response.clone().arrayBuffer();
+      const response = await prefetchedOrFetch(url, init, listed);
+      const name = new URL(response.url || String(url.url || url), location.href).pathname.split("/").pop();
+      if (!response.ok) throw new Error(`the ${entry.title} could not be loaded (HTTP ${response.status} for ${name})`);
+      let body;
+      try {
+        body = await response.clone().arrayBuffer();
+      } catch (error) { // a damaged gzip copy
+        throw new Error(`the ${entry.title} could not be loaded (${listed && listed.gzip ? listed.gzip.path : name} is damaged: ${error.message})`);
+      }
       if (listed && body.byteLength !== listed.bytes) {
         throw new Error(`the ${entry.title} could not be loaded (${name} has ${body.byteLength} bytes, the manifest says ${listed.bytes})`);
       }
@@ -140,6 +163,20 @@
   let manifestLoading = null;
   let runtimeLoading = null;
   const networkLoading = {}; // name -> Promise of a tf.LayersModel
+
+  /** A pause that lets the browser paint and handle input before more work (a new task). */
+  function yieldToPage() {
+    if (window.scheduler && typeof window.scheduler.yield === "function") return window.scheduler.yield();
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  /** One prediction on a blank input, read back and thrown away: the backend's one-time set-up. */
+  function warmUp(tf, model) {
+    tf.tidy(() => {
+      const output = model.predict(tf.zeros([1, ...model.inputs[0].shape.slice(1)]));
+      (Array.isArray(output) ? output : [output]).forEach((t) => t.dataSync());
+    });
+  }
 
   /** The networks' manifest (small JSON), once per page. */
   function loadManifest() {
@@ -165,7 +202,9 @@
 
   /**
    * Load one backend's script (once) and start it in TensorFlow.js: true if this browser can run it.
-   * It then is the current backend; call tf.setBackend(name) to come back to it later.
+   * It then is the current backend; call tf.setBackend(name) to come back to it later. WebGPU
+   * (which only chapter 7 asks for) is fetched only where ``navigator.gpu.requestAdapter()`` gives
+   * an adapter; elsewhere this resolves to false without a request.
    */
   function loadBackend(tf, runtime, name, progress) {
     if (name === "cpu") return Promise.resolve(true); // in runtime.scripts
@@ -174,20 +213,73 @@
       const offered = (runtime.backends || {})[name];
       if (!offered) return false; // not shipped with this build
       if (name === "wasm" && typeof WebAssembly !== "object") return false;
+      // WebGPU (chapter 7's timing only, not in BACKEND_ORDER): its script is fetched only where the browser gives an adapter
+      if (name === "webgpu" && !(navigator.gpu && await Promise.resolve().then(() => navigator.gpu.requestAdapter()).catch(() => null))) return false;
       if (progress) {
         // the script and one binary (the SIMD one, or the plain one where SIMD is missing)
-        progress.expect(name, offered.scripts.reduce((s, f) => s + f.bytes, 0) + (offered.binaries[0] || { bytes: 0 }).bytes);
+        const binary = offered.binaries[0] || { bytes: 0 };
+        progress.expect(name, offered.scripts.reduce((s, f) => s + f.bytes, 0) + (useGzip(binary) ? binary.gzip : binary).bytes);
       }
       for (const script of offered.scripts) await addScript(new URL(script.src, STATIC));
       if (name === "wasm") {
         tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false); // no threads: static hosts cannot isolate the page
-        tf.wasm.setWasmPaths(VENDOR.href);
+        tf.wasm.setWasmPaths(await wasmPaths(tf, offered));
       }
       const works = await tf.setBackend(name); // false (and a console warning) where it cannot start
       if (progress) progress.update(name, 1);
       return works;
     })();
     return backendLoading[name];
+  }
+
+  /** The WebAssembly backend's binaries (its setWasmPaths needs each, threaded or not). */
+  const WASM_BINARIES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
+
+  /** Whether the build wrote a gzip copy of a shipped file and this browser can decompress it. */
+  function useGzip(file) {
+    return Boolean(file && file.gzip && typeof DecompressionStream === "function");
+  }
+
+  /**
+   * Where the WebAssembly backend finds its binaries: the shipped folder, except the one this
+   * browser will run (SIMD or not) where the build wrote a gzip copy (static hosts send .wasm
+   * uncompressed; the copy is a third of the bytes) and the browser can decompress it: that one is
+   * fetched, decompressed here and handed over in memory (an object URL). Any trouble with the
+   * copy falls back to the file itself.
+   */
+  async function wasmPaths(tf, offered) {
+    const paths = Object.fromEntries(WASM_BINARIES.map((file) => [file, new URL(file, VENDOR).href]));
+    const wanted = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? WASM_BINARIES[1] : WASM_BINARIES[0];
+    const binary = (offered.binaries || []).find((b) => b.src.endsWith("/" + wanted));
+    if (!useGzip(binary)) return paths;
+    try {
+      const response = await fetch(new URL(binary.gzip.src, STATIC));
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const bytes = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+      paths[wanted] = URL.createObjectURL(new Blob([bytes], { type: "application/wasm" }));
+    } catch (error) {
+      console.warn(`${binary.gzip.src}: ${error.message}; fetching ${binary.src} instead`);
+    }
+    return paths;
+  }
+
+  /** Each backend as the pages name it. */
+  const BACKEND_TITLES = { cpu: "CPU (JavaScript)", wasm: "WebAssembly", webgl: "WebGL", webgpu: "WebGPU" };
+
+  /**
+   * What computes, in the words every part uses: "TensorFlow.js 4.22.0, WebAssembly (SIMD)".
+   * ``version``: the runtime's (runtimeVersion); ``simd``: whether the WebAssembly backend runs its
+   * SIMD binary (true or false; null where unknown or the backend is another).
+   */
+  function runtimeName(version, backend, simd = null) {
+    const detail = backend === "wasm" && simd !== null ? (simd ? " (SIMD)" : " (without SIMD)") : "";
+    return `TensorFlow.js ${version}, ${BACKEND_TITLES[backend] || backend}${detail}`;
+  }
+
+  /** The version of the TensorFlow.js the page runs: tfjs-core's in runtime.json (its packages share one). */
+  function runtimeVersion(runtime) {
+    const core = runtime.scripts.find((s) => s.package === "@tensorflow/tfjs-core") || runtime.scripts[0];
+    return core ? core.version : "?";
   }
 
   /** A backend the page was asked for in its address (``?backend=wasm``: the parity tests use it), or null. */
@@ -222,10 +314,11 @@
       rel: "preload", as, href: new URL(src, STATIC).href, crossorigin: as === "fetch" ? "anonymous" : null,
     }));
     for (const script of offered[name].scripts || []) hint(script.src, "script");
-    if (name === "wasm" && offered[name].binaries && offered[name].binaries[0]) hint(offered[name].binaries[0].src, "fetch");
+    const binary = name === "wasm" && offered[name].binaries && offered[name].binaries[0];
+    if (binary) hint(useGzip(binary) ? binary.gzip.src : binary.src, "fetch");
   }
 
-  /** TensorFlow.js, once per page: resolves to {tf, runtime, backend}. */
+  /** TensorFlow.js, once per page: resolves to {tf, runtime, backend, simd} (simd: see runtimeName). */
   function loadRuntime(progress) {
     if (runtimeLoading) return runtimeLoading;
     runtimeLoading = (async () => {
@@ -239,7 +332,8 @@
       }));
       const tf = window.tf;
       const backend = await chooseBackend(tf, runtime, progress);
-      return { tf, runtime, backend };
+      const simd = backend === "wasm" ? Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) : null;
+      return { tf, runtime, backend, simd };
     })();
     return runtimeLoading;
   }
@@ -256,18 +350,23 @@
     for (const entry of entries) {
       progress.expect(entry.name, entry.files.reduce((s, f) => s + f.bytes, 0));
     }
+    // One network after the other (their files download together, prefetchNetworks), with a pause
+    // between them: building a network from its weights is main-thread work, and three at once were
+    // one long task that kept a phone from answering the reader (Lighthouse's blocking time).
     const models = {};
-    await Promise.all(
-      entries.map(async (entry) => {
-        const json = entry.files.find((f) => f.path.endsWith(".json"));
-        networkLoading[entry.name] = networkLoading[entry.name] || tf.loadLayersModel(new URL(json.path, MODELS).href, {
-          onProgress: (fraction) => progress.update(entry.name, fraction),
-          fetchFunc: checkedFetch(entry),
-        });
-        models[entry.name] = await networkLoading[entry.name];
-        progress.update(entry.name, 1);
-      })
-    );
+    for (const entry of entries) {
+      const json = entry.files.find((f) => f.path.endsWith(".json"));
+      networkLoading[entry.name] = networkLoading[entry.name] || yieldToPage().then(() => tf.loadLayersModel(new URL(json.path, MODELS).href, {
+        onProgress: (fraction) => progress.update(entry.name, fraction),
+        fetchFunc: checkedFetch(entry),
+      })).then(async (model) => {
+        await yieldToPage();
+        warmUp(tf, model); // its first prediction sets up every kernel: here, in a task of its own
+        return model;
+      });
+      models[entry.name] = await networkLoading[entry.name];
+      progress.update(entry.name, 1);
+    }
     return models;
   }
 
@@ -284,10 +383,10 @@
       const manifest = await loadManifest();
       if (needs === "manifest") return { manifest };
       if (needs === "networks") prefetchNetworks(manifest, names);
-      const { tf, runtime, backend } = await loadRuntime(progress);
-      if (needs === "runtime") return { manifest, tf, runtime, backend };
+      const { tf, runtime, backend, simd } = await loadRuntime(progress);
+      if (needs === "runtime") return { manifest, tf, runtime, backend, simd };
       const models = await loadNetworks(tf, manifest, progress, names);
-      return { manifest, tf, runtime, backend, models };
+      return { manifest, tf, runtime, backend, simd, models };
     } finally {
       progress.finished = true;
     }
@@ -372,9 +471,8 @@
           text.textContent = `Ready: this part runs in your browser, with the build's data (${profile} profile).`;
           return;
         }
-        const versions = app.runtime.scripts.map((s) => `${s.package.replace("@tensorflow/", "")} ${s.version}`).join(", ");
-        const what = app.models ? `the networks this build trained (${profile} profile) run` : "TensorFlow.js runs";
-        text.textContent = `Ready: ${what} in your browser (TensorFlow.js ${versions}; backend: ${app.backend}).`;
+        const what = app.models ? `the networks this build trained (${profile} profile) run` : "this part runs";
+        text.textContent = `Ready: ${what} in your browser on ${runtimeName(runtimeVersion(app.runtime), app.backend, app.simd)}.`;
       },
       failed(error) {
         bar.hidden = true;
@@ -398,10 +496,20 @@
     /** Each started part's own API, by kind (the site tests use them). */
     apps: {},
     load,
-    util: { el, fetchJson, modelInputs, predict, preprocessOffThread, statusPanel, loadBackend, BACKEND_ORDER, STATIC, MODELS, HERE },
+    util: { el, fetchJson, modelInputs, predict, preprocessOffThread, yieldToPage, statusPanel, loadBackend, BACKEND_ORDER, runtimeName, runtimeVersion, STATIC, MODELS, HERE },
     /** A live part's script calls this once: ``needs`` is "manifest", "runtime" or "networks". */
     register(kind, part) {
       parts[kind] = part;
+    },
+    /**
+     * Start every part of the page now, wherever it is (each starts by itself when it nears the
+     * screen): for the site tests and benchmarks, which look at parts without scrolling to them.
+     * Resolves as ``ready`` does.
+     */
+    startNow() {
+      startEverything = true;
+      startNow.forEach((resolve) => resolve());
+      return api.ready;
     },
     /** A part calls this when it shows its first result. */
     firstResult() {
@@ -430,8 +538,10 @@
       const part = parts[kind];
       if (!part) throw new Error(`unknown live part "${kind}"`);
       const names = typeof part.networks === "function" ? part.networks(root) : part.networks;
+      // what the part can do before the runtime is there (fetch and prepare its first input), meanwhile
+      const early = part.early ? Promise.resolve().then(() => part.early(root)).catch((error) => error) : null;
       const app = await load(part.needs, (fraction, bytes) => status.progress(fraction, bytes), names || null);
-      api.apps[kind] = await part.start(root, app, status);
+      api.apps[kind] = await part.start(root, early ? { ...app, early: await early } : app, status);
       status.ready(app);
     } catch (error) {
       root.classList.add("live-app-failed"); // gives back the space kept for it (live.css)
@@ -460,13 +570,40 @@
     });
   }
 
+  /**
+   * How near the screen a part's block must come before the part loads anything: within one and a
+   * half screen heights (an IntersectionObserver's rootMargin). Like the chapter's lazy figures, a
+   * part far down a chapter then costs a reader who never scrolls there nothing (a megabyte or
+   * two, and seconds of a phone's processor while the text is read); one the reader nears has
+   * loaded by the time it is on screen, or is loading and says so.
+   */
+  const NEAR_SCREEN = "150% 0px";
+  const startNow = []; // each waiting part's start, for LabLive.startNow()
+  let startEverything = false; // LabLive.startNow() was called
+
+  /** Resolves when ``root`` nears the screen, or at LabLive.startNow(); at once without IntersectionObserver. */
+  function nearScreen(root) {
+    return new Promise((resolve) => {
+      startNow.push(resolve);
+      if (startEverything || typeof IntersectionObserver !== "function") return resolve();
+      const observer = new IntersectionObserver((entries) => {
+        if (!entries.some((entry) => entry.isIntersecting)) return;
+        observer.disconnect();
+        resolve();
+      }, { rootMargin: NEAR_SCREEN });
+      observer.observe(root);
+    });
+  }
+
   function startAll() {
     const roots = [...document.querySelectorAll("[data-live-app]")];
     const panels = roots.map(prepare);
-    api.ready = afterFirstPaint().then(() => Promise.all(roots.map((root, i) => start(root, panels[i]).catch((error) => {
-      console.warn(`live part ${root.dataset.liveApp}: ${error.message}`);
-      return null;
-    }))));
+    api.ready = afterFirstPaint().then(() => Promise.all(roots.map((root, i) => nearScreen(root)
+      .then(() => start(root, panels[i]))
+      .catch((error) => {
+        console.warn(`live part ${root.dataset.liveApp}: ${error.message}`);
+        return null;
+      }))));
   }
 
   // the parts' scripts (deferred, after this one) register before DOMContentLoaded

@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  const { el, predict, fetchJson, preprocessOffThread, HERE } = LabLive.util;
+  const { el, predict, fetchJson, preprocessOffThread, yieldToPage, HERE } = LabLive.util;
   const { paintGray, drawingPad, pixelsOf, probabilityBars, percent } = LabLive.widgets;
   const SAMPLE_PHOTOS = new URL("samples/", HERE);
 
@@ -22,6 +22,39 @@
     ["fitted", "fit into 20x20"],
     ["digit", "centred 28x28"],
   ];
+
+  /** A photo file's pixels, as PIL reads them (a clear DigitImageError for anything else). */
+  function decode(blob, name) {
+    return new Promise((resolve, reject) => {
+      const url = URL.createObjectURL(blob);
+      const image = new Image();
+      image.onload = async () => {
+        try {
+          // the size is known before the pixels are decoded: no decompression bomb
+          LabDigits.checkSize(image.naturalWidth, image.naturalHeight, name);
+          // the stored colour values, as PIL reads them (no colour-profile conversion), with the
+          // EXIF rotation applied, as open_image does
+          const bitmap = await createImageBitmap(blob, {
+            imageOrientation: "from-image", colorSpaceConversion: "none", premultiplyAlpha: "none",
+          });
+          const canvas = el("canvas", { width: bitmap.width, height: bitmap.height });
+          canvas.getContext("2d").drawImage(bitmap, 0, 0);
+          bitmap.close();
+          resolve(pixelsOf(canvas));
+        } catch (error) {
+          if (!(error instanceof LabDigits.DigitImageError)) console.warn(`decoding ${name}:`, error);
+          reject(error instanceof LabDigits.DigitImageError ? error : LabDigits.notAnImage(name));
+        } finally {
+          URL.revokeObjectURL(url);
+        }
+      };
+      image.onerror = () => {
+        URL.revokeObjectURL(url);
+        reject(LabDigits.notAnImage(name));
+      };
+      image.src = url;
+    });
+  }
 
   /** The networks' verdict on one digit, as labsupport.inference.verdict decides it. */
   function verdict(probabilities, threshold) {
@@ -125,7 +158,7 @@
      * The pipeline and the networks on one input; ``final`` announces the verdict (end of a stroke, a photo).
      * ``prepared``: the pipeline's result (or its error) when already computed off the main thread.
      */
-    function run(photo, name, number, final = true, prepared = null) {
+    async function run(photo, name, number, final = true, prepared = null) {
       if (number !== latest) return null; // a newer input came first
       let result;
       try {
@@ -138,6 +171,10 @@
       message.textContent = "";
       showPhoto(photo);
       show(result);
+      if (final) { // the steps paint first; the networks answer in a task of their own (a phone stays responsive)
+        await yieldToPage();
+        if (number !== latest) return null;
+      }
       const probabilities = {};
       for (const entry of app.manifest.models) {
         probabilities[entry.name] = predict(app, entry.name, result.digit)[0];
@@ -152,46 +189,11 @@
       return own.last;
     }
 
-    function decode(blob, name) {
-      return new Promise((resolve, reject) => {
-        const url = URL.createObjectURL(blob);
-        const image = new Image();
-        image.onload = async () => {
-          try {
-            // the size is known before the pixels are decoded: no decompression bomb
-            LabDigits.checkSize(image.naturalWidth, image.naturalHeight, name);
-            // the stored colour values, as PIL reads them (no colour-profile conversion), with the
-            // EXIF rotation applied, as open_image does
-            const bitmap = await createImageBitmap(blob, {
-              imageOrientation: "from-image", colorSpaceConversion: "none", premultiplyAlpha: "none",
-            });
-            const canvas = el("canvas", { width: bitmap.width, height: bitmap.height });
-            canvas.getContext("2d").drawImage(bitmap, 0, 0);
-            bitmap.close();
-            resolve(pixelsOf(canvas));
-          } catch (error) {
-            if (!(error instanceof LabDigits.DigitImageError)) console.warn(`decoding ${name}:`, error);
-            reject(error instanceof LabDigits.DigitImageError ? error : LabDigits.notAnImage(name));
-          } finally {
-            URL.revokeObjectURL(url);
-          }
-        };
-        image.onerror = () => {
-          URL.revokeObjectURL(url);
-          reject(LabDigits.notAnImage(name));
-        };
-        image.src = url;
-      });
-    }
-
-    async function openPhoto(blob, name = "the upload") {
+    async function openPhoto(blob, name = "the upload", ready = null) {
       const number = ++latest;
       try {
-        LabDigits.checkFile(blob.size, name);
-        const photo = await decode(blob, name);
-        if (number !== latest) return null;
-        // a photo's pipeline is the page's heaviest work: off the main thread (loader.js)
-        const prepared = await preprocessOffThread(photo).catch((error) => error);
+        // ready: the photo already decoded and prepared (the first sample, while the page loaded)
+        const { photo, prepared } = ready || await preparePhoto(blob, name);
         if (number !== latest) return null;
         if (name === "the upload") samples.value = "";
         return run(photo, name === "the upload" ? `your photo (${blob.name || "upload"})` : name, number, true, prepared);
@@ -201,12 +203,12 @@
       }
     }
 
-    async function openSample(photoName) {
+    async function openSample(photoName, ready = null) {
       samples.value = photoName;
       try {
-        const response = await fetch(new URL(photoName, SAMPLE_PHOTOS));
-        if (!response.ok) throw new Error(`could not load the sample photo ${photoName} (HTTP ${response.status})`);
-        return await openPhoto(await response.blob(), `the sample photo ${photoName}`);
+        if (ready instanceof Error) throw ready;
+        const blob = ready ? null : await fetchSample(photoName);
+        return await openPhoto(blob, `the sample photo ${photoName}`, ready);
       } catch (error) {
         fail(error);
         return null;
@@ -217,13 +219,36 @@
     return own;
   }
 
+  /** One of the course's sample photos, as a file. */
+  async function fetchSample(photoName) {
+    const response = await fetch(new URL(photoName, SAMPLE_PHOTOS));
+    if (!response.ok) throw new Error(`could not load the sample photo ${photoName} (HTTP ${response.status})`);
+    return response.blob();
+  }
+
+  /** A photo file decoded and through the pipeline: {photo, prepared} (prepared: the result or its error). */
+  async function preparePhoto(blob, name) {
+    LabDigits.checkFile(blob.size, name);
+    const photo = await decode(blob, name);
+    // a photo's pipeline is the page's heaviest work: off the main thread (loader.js)
+    const prepared = await preprocessOffThread(photo).catch((error) => error);
+    return { photo, prepared };
+  }
+
   LabLive.register("own-digit", {
     needs: "networks",
-    async start(root, app) {
+    /** The sample photos' list and the first one, prepared while the runtime and networks load. */
+    async early() {
       const samples = await fetchJson(new URL("index.json", SAMPLE_PHOTOS), "the sample photos").catch(() => ({ photos: [] }));
-      const own = ownDigit(root, { ...app, photos: samples.photos });
       const first = samples.photos[0];
-      if (first) await own.openSample(first); // something to look at before the reader does anything
+      const ready = first ? await fetchSample(first).then((blob) => preparePhoto(blob, `the sample photo ${first}`))
+        .catch((error) => error) : null;
+      return { photos: samples.photos, first, ready };
+    },
+    async start(root, app) {
+      const { photos, first, ready } = app.early instanceof Error || !app.early ? { photos: [] } : app.early;
+      const own = ownDigit(root, { ...app, photos });
+      if (first) await own.openSample(first, ready); // something to look at before the reader does anything
       return own;
     },
   });
