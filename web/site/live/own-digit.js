@@ -169,12 +169,13 @@
         return null;
       }
       message.textContent = "";
+      // a photo, its steps, then the networks' answers, each in a task of its own: a phone stays
+      // responsive (a drawing's strokes, frequent and small, go through at once)
+      const pause = async () => final && (await yieldToPage(), number !== latest);
       showPhoto(photo);
+      if (await pause()) return null;
       show(result);
-      if (final) { // the steps paint first; the networks answer in a task of their own (a phone stays responsive)
-        await yieldToPage();
-        if (number !== latest) return null;
-      }
+      if (await pause()) return null;
       const probabilities = {};
       for (const entry of app.manifest.models) {
         probabilities[entry.name] = predict(app, entry.name, result.digit)[0];
