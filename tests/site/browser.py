@@ -122,6 +122,15 @@ def broken_links(hrefs: list[str], base: str) -> list[str]:
     return problems
 
 
+def overflowing(driver, selector: str) -> list[str]:
+    """The elements inside ``selector`` that reach past the page's right edge (a phone's screen), by class."""
+    return driver.execute_script(
+        "return Array.from(document.querySelector(arguments[0]).querySelectorAll('*'))"
+        ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
+        ".map(e => (e.className && e.className.baseVal !== undefined ? e.className.baseVal : e.className) || e.tagName)",
+        selector)
+
+
 def save_screenshot(driver, path: Path) -> None:
     """A full-page PNG screenshot (the whole scroll height, not just the window)."""
     import base64

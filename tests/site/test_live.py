@@ -386,11 +386,7 @@ def test_live_pages_in_the_dark_theme_and_on_a_phone(site):
     driver.set_window_size(390, 844)
     try:
         open_live(driver, base, OWN_DIGIT)
-        overflow = driver.execute_script(
-            "const app = document.querySelector('[data-live-app=own-digit]');"
-            "return Array.from(app.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > "
-            "document.documentElement.clientWidth + 1).map(e => e.className)"
-        )
+        overflow = browser.overflowing(driver, "[data-live-app=own-digit]")
         assert overflow == [], overflow
         # the verdict is in sight right below the inputs, not after the step images
         order = driver.execute_script(

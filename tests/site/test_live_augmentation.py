@@ -270,11 +270,7 @@ def test_the_part_in_the_light_and_dark_themes_and_on_a_phone(site):
     driver.set_window_size(390, 844)
     try:
         open_live(driver, base, PAGE)
-        overflow = driver.execute_script(
-            f"const app = document.querySelector('{ROOT}');"
-            "return Array.from(app.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > "
-            "document.documentElement.clientWidth + 1).map(e => e.className || e.tagName)"
-        )
+        overflow = browser.overflowing(driver, ROOT)
         assert overflow == [], overflow
         _shot(driver, "-phone")
     finally:

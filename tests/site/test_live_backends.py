@@ -219,11 +219,7 @@ def test_backends_page_in_light_and_dark_and_on_a_phone(site, timed):
     try:
         open_live(driver, base, PAGE)
         run_timing(driver, training=SHORT, backends=["wasm", "webgpu"])
-        overflow = driver.execute_script(
-            "const app = document.querySelector('[data-live-app=backends]');"
-            "return Array.from(app.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > "
-            "document.documentElement.clientWidth + 1).map(e => e.className)"
-        )
+        overflow = browser.overflowing(driver, "[data-live-app=backends]")
         assert overflow == [], overflow
         driver.execute_script("document.querySelector('[data-live-app=backends]').scrollIntoView()")
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})

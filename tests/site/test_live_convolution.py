@@ -403,11 +403,7 @@ def test_the_playground_in_the_dark_theme_and_on_a_phone(site):
     driver.set_window_size(390, 844)
     try:
         open_live(driver, base, PAGE)
-        overflow = driver.execute_script(
-            f"const app = document.querySelector('{APP}');"
-            "return Array.from(app.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > "
-            "document.documentElement.clientWidth + 1).map(e => e.className || e.tagName)"
-        )
+        overflow = browser.overflowing(driver, APP)
         assert overflow == [], overflow
         screenshot_of(driver, APP, SCREENSHOTS / f"live-{PAGE}-phone.png")
     finally:

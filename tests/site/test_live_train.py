@@ -434,10 +434,7 @@ def test_the_part_in_the_dark_theme_and_on_a_phone(site):
         since = messages(driver)
         driver.execute_script(f"{APP}.stop()")
         next_message(driver, "m.type === 'stopped'", since)
-        overflow = driver.execute_script(
-            "const app = document.querySelector('[data-live-app=train-dense]');"
-            "return Array.from(app.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > "
-            "document.documentElement.clientWidth + 1).map(e => e.className.baseVal ?? e.className)")
+        overflow = browser.overflowing(driver, "[data-live-app=train-dense]")
         assert overflow == [], overflow
         _shoot(driver, "phone")
     finally:

@@ -129,9 +129,10 @@ const quiet = async () => {
     await new Promise((r) => setTimeout(r, 500));
   }
 };
+let started = false;
 const wait = async () => {
   while (!(window.LabLive && LabLive.firstResultAt !== null)) {
-    if (window.LabLive && LabLive.ready && !LabLive.startedNow) LabLive.startedNow = LabLive.startNow();
+    if (!started && window.LabLive && LabLive.ready) started = LabLive.startNow() && true;
     if (performance.now() > deadline) return done("no live result within " + arguments[0] + " s");
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -133,9 +133,19 @@
    * is fetched and decompressed here (a quarter less to download); otherwise the file itself.
    */
   async function fetchNetworkFile(url, file, init) {
-    if (!file || !file.gzip || typeof DecompressionStream !== "function") return fetch(url, init);
+    if (!useGzip(file)) return fetch(url, init);
     const response = await fetch(new URL(file.gzip.path, MODELS), init);
     if (!response.ok || !response.body) return response; // its status names the gzip file
+    return gunzipped(response);
+  }
+
+  /** Whether the build wrote a gzip copy of a shipped file (``file.gzip``) and this browser can decompress it. */
+  function useGzip(file) {
+    return Boolean(file && file.gzip && typeof DecompressionStream === "function");
+  }
+
+  /** A gzip file's response, decompressed as it streams in. */
+  function gunzipped(response) {
     return new Response(response.body.pipeThrough(new DecompressionStream("gzip")),
                         { headers: { "Content-Type": "application/octet-stream" } });
   }
@@ -235,11 +245,6 @@
   /** The WebAssembly backend's binaries (its setWasmPaths needs each, threaded or not). */
   const WASM_BINARIES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
 
-  /** Whether the build wrote a gzip copy of a shipped file and this browser can decompress it. */
-  function useGzip(file) {
-    return Boolean(file && file.gzip && typeof DecompressionStream === "function");
-  }
-
   /**
    * Where the WebAssembly backend finds its binaries: the shipped folder, except the one this
    * browser will run (SIMD or not) where the build wrote a gzip copy (static hosts send .wasm
@@ -255,7 +260,7 @@
     try {
       const response = await fetch(new URL(binary.gzip.src, STATIC));
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const bytes = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+      const bytes = await gunzipped(response).arrayBuffer();
       paths[wanted] = URL.createObjectURL(new Blob([bytes], { type: "application/wasm" }));
     } catch (error) {
       console.warn(`${binary.gzip.src}: ${error.message}; fetching ${binary.src} instead`);
