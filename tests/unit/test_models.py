@@ -40,6 +40,16 @@ def test_augmented_cnn_is_the_cnn_behind_augmentation():
     assert np.asarray(aug(x)).shape == (1, 10)
 
 
+def test_every_batch_normalization_uses_the_course_momentum():
+    """Keras's default (0.99) lags in the quick profile's short trainings (chapter 3 shows it)."""
+    assert models.BN_MOMENTUM == 0.9
+    for name in models.MODELS:
+        norms = [layer for layer in models.build(name).layers if isinstance(layer, keras.layers.BatchNormalization)]
+        assert all(layer.momentum == models.BN_MOMENTUM for layer in norms), name
+    assert {layer.momentum for layer in models.cnn(bn_momentum=0.99).layers
+            if isinstance(layer, keras.layers.BatchNormalization)} == {0.99}
+
+
 def test_mixed_policy_keeps_probabilities_in_float32():
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
