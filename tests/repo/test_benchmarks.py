@@ -7,6 +7,7 @@ driven by fake work and a fake clock.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -672,3 +673,57 @@ def test_live_latency_quantile_is_numpys_and_it_times_every_shipped_backend(tmp_
     vendor.mkdir(parents=True)
     (vendor / "runtime.json").write_text(json.dumps({"scripts": [], "backends": {"wasm": {}, "webgl": {}}}))
     assert live_latency.backends_shipped(tmp_path) == ["cpu", "wasm", "webgl"]
+
+
+# --- pipeline_speed.py: the drawings, the node plumbing, the table -----------------
+
+
+def test_pipeline_speed_draws_like_the_pad():
+    from tools.benchmarks import pipeline_speed
+
+    pen = np.asarray(pipeline_speed.pen_drawing(pipeline_speed.PEN_DIGITS["pen 7"]))
+    assert pen.shape == (pipeline_speed.PAD, pipeline_speed.PAD, 3)
+    assert (pen[0, 0] == 255).all() and pen.min() == 0  # black ink on white paper
+    assert 0 < (pen < 128).mean() < 0.2
+    digit = np.zeros((28, 28), np.uint8)
+    digit[4:24, 12:16] = 255  # a 1
+    drawn = np.asarray(pipeline_speed.mnist_drawing(digit))
+    assert drawn.shape == (280, 280, 3) and drawn[0, 0, 0] == 255 and drawn[140, 140, 0] == 0
+    assert len(np.unique(drawn)) > 2  # smooth edges, as the browser scales the pad's digits
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node (Node.js) is not on PATH")
+def test_pipeline_speed_times_every_step_of_the_port():
+    from tools.benchmarks import pipeline_speed
+
+    drawings = [{"kind": "pen", "name": name, **pipeline_speed.rgba(pipeline_speed.pen_drawing(strokes))}
+                for name, strokes in pipeline_speed.PEN_DIGITS.items()]
+    port = pipeline_speed.PORT
+    got = pipeline_speed.time_in_node(drawings, [port, port], repeats=1, warmup=0)
+    assert got["differ"] == []  # the same port twice: the same digits
+    for results in got["results"]:
+        assert set(results) == {"pen"} and len(results["pen"]["total"]) == len(drawings)
+        assert {"photoToWork", "removeBackground", "removeLines", "selectDigit", "centerByMass"} <= set(
+            results["pen"]["steps"])
+
+
+def test_pipeline_speed_table_gives_each_steps_median():
+    from tools.benchmarks import pipeline_speed
+
+    results = {"mnist": {"steps": {"a": [1.0, 3.0, 2.0], "b": [10.0, 10.0, 40.0]}, "total": [12.0, 13.0, 40.0]},
+               "pen": {"steps": {"a": [5.0]}, "total": [6.0]}}
+    lines = pipeline_speed.table(results)
+    assert lines[0].split() == ["step", "(median", "ms)", "mnist", "pen"]
+    assert lines[1].split() == ["a", "2.00", "5.00"] and lines[2].split() == ["b", "10.00", "-"]
+    assert lines[3].split() == ["sum", "of", "the", "steps", "13.00", "5.00"]  # the median of the sums
+    assert lines[4].split() == ["preprocess", "13.00", "6.00"]
+    assert pipeline_speed.overall(results) == 12.5
+    with pytest.raises(SystemExit):
+        pipeline_speed.parse_args(["--repeats", "0"])
+
+
+@pytest.mark.parametrize("how", [["tools/benchmarks/pipeline_speed.py"], ["-m", "tools.benchmarks.pipeline_speed"]])
+def test_pipeline_speed_runs_as_a_file_or_a_module(how):
+    result = subprocess.run([sys.executable, *how, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--repeats" in result.stdout and "--baseline" in result.stdout

@@ -230,6 +230,24 @@ def test_a_stroke_on_the_pad_gives_a_prediction(site):
     browser.save_screenshot(driver, SCREENSHOTS / f"live-{OWN_DIGIT}.png")
 
 
+def test_the_pads_pipeline_runs_off_the_main_thread(site):
+    """While the pen moves, the page's own thread never runs the photo pipeline (it runs in a worker)."""
+    driver, base = site
+    open_live(driver, base, OWN_DIGIT)
+    driver.execute_script(
+        "window.onMainThread = 0; const run = LabDigits.preprocess;"
+        "LabDigits.preprocess = (photo) => { window.onMainThread++; return run(photo); };"
+    )
+    pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
+    draw_stroke(driver, pad, SEVEN)
+    last = driver.execute_async_script(
+        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last.name === 'your drawing' && LabLive.apps['own-digit'].last.final) ? "
+        "done(LabLive.apps['own-digit'].last) : setTimeout(wait, 50); wait();"
+    )
+    assert last["verdict"]["label"] == 7
+    assert driver.execute_script("return window.onMainThread") == 0
+
+
 def test_a_stroke_is_announced_once_and_clear_empties_the_results(site):
     """Predictions follow the pen, but a screen reader hears the verdict once, when the stroke ends."""
     driver, base = site

@@ -12,6 +12,16 @@
  * quantiles (float32 arithmetic where numpy does it), histograms, pairwise
  * sums and round-half-to-even.
  *
+ * The drawing pad runs the whole pipeline at every stroke update (in a worker,
+ * own-digit.js), so the library routines take shortcuts that give the same numbers: filters
+ * skip lines of zeros (blank paper) and, for a minimum, the windows that hold a
+ * zero of an image with nothing below it; masks are filtered by counting;
+ * quantiles select their two values instead of sorting; remove_lines finds
+ * its line candidates on a mask (a threshold commutes with minima and maxima)
+ * and skips an axis the ink cannot span; a grey picture's local contrast is
+ * computed for one channel. Each says why it is exact where it is made;
+ * tools/benchmarks/pipeline_speed.py times the steps.
+ *
  * Images are {width, height, data}: data a Float32Array in [0, 1] (row-major;
  * colour images also have channels: 3 and interleaved RGB), masks a
  * Uint8Array of 0/1. A photo is {width, height, data} with data the RGBA
@@ -213,12 +223,123 @@
   }
 
   /**
+   * Rearrange a[left..right] so that a[k] holds the value a sorted copy would have there, every value
+   * before it <= and every value after it >= (numpy's partition; Floyd and Rivest's selection, which
+   * narrows to a small sample around k first: O(n), and fast on the many equal values of an image).
+   */
+  function partitionAt(a, k, left, right) {
+    while (right > left) {
+      if (right - left > 600) {
+        const n = right - left + 1;
+        const m = k - left + 1;
+        const z = Math.log(n);
+        const s = 0.5 * Math.exp((2 * z) / 3);
+        const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
+        partitionAt(a, k, Math.max(left, Math.floor(k - (m * s) / n + sd)),
+          Math.min(right, Math.floor(k + ((n - m) * s) / n + sd)));
+      }
+      const t = a[k];
+      let i = left;
+      let j = right;
+      swap(a, left, k);
+      if (a[right] > t) swap(a, left, right);
+      while (i < j) {
+        swap(a, i, j);
+        i++;
+        j--;
+        while (a[i] < t) i++;
+        while (a[j] > t) j--;
+      }
+      if (a[left] === t) swap(a, left, j);
+      else swap(a, ++j, right);
+      if (j <= k) left = j + 1;
+      if (k <= j) right = j - 1;
+    }
+  }
+
+  function swap(a, i, j) {
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+
+  /**
+   * The values at ranks previous and next (previous <= next) of a sorted copy of the values.
+   * A full sort of a whole image's values (removeBackground's and inkColourDifference's
+   * quantiles) costs several ms; selecting the two ranks gives the same two numbers in a
+   * fraction of it. Small arrays, and any with a NaN (which sorts last), are simply sorted.
+   */
+  function ranked(values, previous, next, single) {
+    const copy = (single ? Float32Array : Float64Array).from(values);
+    const n = copy.length;
+    let hasNaN = false;
+    for (let i = 0; i < n; i++) if (copy[i] !== copy[i]) hasNaN = true;
+    if (n < 64 || hasNaN) {
+      copy.sort();
+      return [copy[previous], copy[next]];
+    }
+    if (n - previous <= n / 16) return rankedFromTop(copy, previous, next);
+    partitionAt(copy, previous, 0, n - 1);
+    let b = copy[previous];
+    if (next !== previous) {
+      // everything after rank previous is >= its value: the next rank is their smallest
+      b = copy[previous + 1];
+      for (let i = previous + 2; i < n; i++) if (copy[i] < b) b = copy[i];
+    }
+    return [copy[previous], b];
+  }
+
+  /**
+   * ranked() for ranks near the top (a high quantile: the brightest 1% or 0.05%): the
+   * n - previous largest values kept in a min-heap in one pass; its smallest is the value at
+   * rank previous, the smaller of its root's children the one at previous + 1.
+   */
+  function rankedFromTop(values, previous, next) {
+    const n = values.length;
+    const m = n - previous;
+    const heap = new values.constructor(m);
+    for (let i = 0; i < m; i++) heapPush(heap, i, values[i]);
+    for (let i = m; i < n; i++) {
+      const v = values[i];
+      if (v > heap[0]) heapReplaceTop(heap, m, v);
+    }
+    if (next === previous) return [heap[0], heap[0]];
+    const second = m < 3 || heap[1] < heap[2] ? heap[1] : heap[2];
+    return [heap[0], second];
+  }
+
+  /** Add v to the min-heap heap[0..size) (it becomes heap[0..size]). */
+  function heapPush(heap, size, v) {
+    let i = size;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent] <= v) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = v;
+  }
+
+  /** Replace the min-heap's smallest value by v (a larger one) and restore the heap. */
+  function heapReplaceTop(heap, size, v) {
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && heap[child + 1] < heap[child]) child++;
+      if (heap[child] >= v) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = v;
+  }
+
+  /**
    * numpy's quantile (method "linear", q a Python float) of the values.
    * single: the values are float32 and numpy interpolates in float32.
    */
   function quantile(values, q, single) {
     const n = values.length;
-    const sorted = (single ? Float32Array : Float64Array).from(values).sort();
     const virtual = (n - 1) * q;
     let previous = Math.floor(virtual);
     let next = previous + 1;
@@ -227,8 +348,7 @@
       next = n - 1;
     }
     const gamma = virtual - Math.floor(virtual);
-    const a = sorted[previous];
-    const b = sorted[next];
+    const [a, b] = ranked(values, previous, next, single);
     if (single) {
       const diff = f32(b - a);
       if (gamma >= 0.5) return f32(b - f32(diff * f32(1 - gamma)));
@@ -264,8 +384,78 @@
   // scipy.ndimage filters
 
   /**
+   * The image's values as integers that are 0 exactly for +0: the bits of a float image (two
+   * words a value for float64), the values themselves for an integer image (masks, labels).
+   */
+  function zeroBits(data) {
+    if (data instanceof Float32Array) return new Int32Array(data.buffer, data.byteOffset, data.length);
+    if (data instanceof Float64Array) return new Int32Array(data.buffer, data.byteOffset, 2 * data.length);
+    return data;
+  }
+
+  /**
+   * Which lines (axis 1: rows, 0: columns) hold anything but +0 (Uint8Array, 1 for those).
+   * A filter's result on a line of zeros is zeros (the minimum, maximum or mean of +0 is +0),
+   * and most lines of a drawing are blank paper: the filters skip them. Comparing bits, not
+   * values, keeps a -0 (which the filters would pass on) from counting as blank.
+   */
+  function busyLines(image, axis) {
+    const { width, height, data } = image;
+    const bits = zeroBits(data);
+    const words = bits.length / data.length;
+    const busy = new Uint8Array(axis === 1 ? height : width);
+    const rowWords = width * words;
+    for (let y = 0; y < height; y++) {
+      const row = y * rowWords;
+      if (axis === 1) {
+        for (let k = row; k < row + rowWords; k++) {
+          if (bits[k] !== 0) {
+            busy[y] = 1;
+            break;
+          }
+        }
+      } else if (words === 1) {
+        for (let x = 0; x < width; x++) if (bits[row + x] !== 0) busy[x] = 1;
+      } else {
+        for (let x = 0; x < width; x++) if ((bits[row + 2 * x] | bits[row + 2 * x + 1]) !== 0) busy[x] = 1;
+      }
+    }
+    return busy;
+  }
+
+  /**
+   * The running extreme of one line for van Herk/Gil-Werman: the line (ext, len values) cut into
+   * blocks of L, g[j] the extreme from j's block start to j, h[j] from j to its block end. The
+   * extreme over any window of L values [i, i + L - 1] is then that of h[i] and g[i + L - 1]:
+   * three comparisons a value whatever the window's size. Ties keep the value already held.
+   */
+  function blockExtremes(ext, len, L, g, h, isMax) {
+    for (let start = 0; start < len; start += L) {
+      const end = start + L < len ? start + L : len;
+      let m = ext[start];
+      g[start] = m;
+      for (let j = start + 1; j < end; j++) {
+        const v = ext[j];
+        if (isMax ? v > m : v < m) m = v;
+        g[j] = m;
+      }
+      m = ext[end - 1];
+      h[end - 1] = m;
+      for (let j = end - 2; j >= start; j--) {
+        const v = ext[j];
+        if (isMax ? v > m : v < m) m = v;
+        h[j] = m;
+      }
+    }
+  }
+
+  /**
    * Minimum or maximum over the window [lo, hi] along one axis (0: down the
    * columns, 1: along the rows), reflect border; van Herk/Gil-Werman, O(n).
+   * Each line is copied, with its reflected border, into a Float64Array first:
+   * the hot loops then see one array type whatever the image's (float32
+   * images, uint8 masks, float64 distances), which keeps them fast in V8.
+   * Blank lines (busyLines) stay zero.
    */
   function extremeFilter1d(image, axis, lo, hi, isMax) {
     const { width, height, data } = image;
@@ -279,38 +469,109 @@
       out.data.set(data);
       return out;
     }
+    const busy = busyLines(image, axis);
+    const zeroFloor = !isMax && nothingBelowZero(data);
     const len = n + L - 1;
     const ext = new Float64Array(len);
     const g = new Float64Array(len);
     const h = new Float64Array(len);
     const index = new Int32Array(len);
     for (let j = 0; j < len; j++) index[j] = reflectIndex(j + lo, n) * step;
+    const result = out.data;
     for (let line = 0; line < lines; line++) {
+      if (!busy[line]) continue;
       const base = line * lineStep;
       for (let j = 0; j < len; j++) ext[j] = data[base + index[j]];
-      if (isMax) {
-        for (let j = 0; j < len; j++) g[j] = j % L === 0 ? ext[j] : (ext[j] > g[j - 1] ? ext[j] : g[j - 1]);
-        for (let j = len - 1; j >= 0; j--) {
-          h[j] = j === len - 1 || (j + 1) % L === 0 ? ext[j] : (ext[j] > h[j + 1] ? ext[j] : h[j + 1]);
-        }
-        for (let i = 0; i < n; i++) {
-          const a = h[i];
-          const b = g[i + L - 1];
-          out.data[base + i * step] = a > b ? a : b;
-        }
-      } else {
-        for (let j = 0; j < len; j++) g[j] = j % L === 0 ? ext[j] : (ext[j] < g[j - 1] ? ext[j] : g[j - 1]);
-        for (let j = len - 1; j >= 0; j--) {
-          h[j] = j === len - 1 || (j + 1) % L === 0 ? ext[j] : (ext[j] < h[j + 1] ? ext[j] : h[j + 1]);
-        }
-        for (let i = 0; i < n; i++) {
-          const a = h[i];
-          const b = g[i + L - 1];
-          out.data[base + i * step] = a < b ? a : b;
-        }
+      if (zeroFloor) {
+        minimaBetweenZeros(ext, n, L, g, h, result, base, step);
+        continue;
+      }
+      blockExtremes(ext, len, L, g, h, isMax);
+      for (let i = 0, o = base; i < n; i++, o += step) {
+        const a = h[i];
+        const b = g[i + L - 1];
+        result[o] = (isMax ? a > b : a < b) ? a : b;
       }
     }
     return out;
+  }
+
+  /** Whether no value is below +0: none negative, no -0, no NaN (an ink image, a mask, distances). */
+  function nothingBelowZero(data) {
+    if (data instanceof Uint8Array) return true;
+    if (data instanceof Float32Array) {
+      const bits = zeroBits(data);
+      for (let i = 0; i < bits.length; i++) if (bits[i] < 0 || bits[i] > 0x7f800000) return false; // sign bit, NaN
+      return true;
+    }
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (!(v > 0 || (v === 0 && 1 / v > 0))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The minimum filter of one line (ext: the line with its reflected border, n + L - 1 values)
+   * when nothing in it is below +0: a window that holds a +0 has the minimum +0 (left as the
+   * output's 0), so only the stretches of nonzero values at least a window long need van Herk.
+   * An erosion of an ink image, mostly paper, finds few of them. (Equal positive values are the
+   * same bits: which of them a window keeps does not matter.)
+   */
+  function minimaBetweenZeros(ext, n, L, g, h, result, base, step) {
+    const len = n + L - 1;
+    let start = 0;
+    while (start < n) {
+      while (start < len && ext[start] === 0) start++;
+      let end = start;
+      while (end < len && ext[end] !== 0) end++;
+      if (end - start >= L) {
+        blockExtremes(ext.subarray(start, end), end - start, L, g, h, false);
+        // the windows [i, i + L - 1] inside the stretch [start, end)
+        for (let i = start; i <= end - L && i < n; i++) {
+          const a = h[i - start];
+          const b = g[i - start + L - 1];
+          result[base + i * step] = a < b ? a : b;
+        }
+      }
+      start = end;
+    }
+  }
+
+  /**
+   * extremeFilter1d of a 0/1 mask, by counting: the maximum over a window is 1 when the
+   * window holds a 1, the minimum when it holds nothing else. One running count a line
+   * instead of van Herk's three passes; the same reflect border, hence the same result.
+   */
+  function binaryFilter1d(mask, axis, lo, hi, isMax) {
+    const { width, height, data } = mask;
+    const out = newImage(width, height, Uint8Array);
+    const L = hi - lo + 1;
+    const n = axis === 1 ? width : height;
+    const lines = axis === 1 ? height : width;
+    const step = axis === 1 ? 1 : width;
+    const lineStep = axis === 1 ? width : 1;
+    const busy = busyLines(mask, axis);
+    const index = new Int32Array(n + L - 1);
+    for (let j = 0; j < index.length; j++) index[j] = reflectIndex(j + lo, n) * step;
+    const result = out.data;
+    for (let line = 0; line < lines; line++) {
+      if (!busy[line]) continue;
+      const base = line * lineStep;
+      let count = 0;
+      for (let j = 0; j < L; j++) count += data[base + index[j]];
+      for (let i = 0, o = base; i < n; i++, o += step) {
+        if (i > 0) count += data[base + index[i + L - 1]] - data[base + index[i - 1]];
+        result[o] = (isMax ? count > 0 : count === L) ? 1 : 0;
+      }
+    }
+    return out;
+  }
+
+  /** maximumFilter(mask, size, size) of a 0/1 mask (binaryFilter1d down the columns, then along the rows). */
+  function binaryMaximumFilter(mask, size) {
+    const [lo, hi] = windowOffsets(size, 0);
+    return binaryFilter1d(binaryFilter1d(mask, 0, lo, hi, true), 1, lo, hi, true);
   }
 
   /** A separable minimum or maximum filter: down the columns, then along the rows. */
@@ -379,43 +640,119 @@
     return { width: width, height: height, data: out };
   }
 
-  /** scipy.ndimage.uniform_filter1d along one axis of one channel: scipy's running mean, float32 output. */
-  function uniformFilter1d(src, dst, width, height, channels, channel, axis, size) {
-    const n = axis === 1 ? width : height;
-    const lines = axis === 1 ? height : width;
-    const step = (axis === 1 ? 1 : width) * channels;
-    const lineStep = (axis === 1 ? width : 1) * channels;
+  /**
+   * scipy.ndimage.uniform_filter1d along the rows (axis 1), every channel of a row in one sweep:
+   * scipy's running mean (its sums in the same order), float32 output. The running sums read
+   * the row in place through a table of reflected positions. Blank rows (busyLines) stay 0.
+   */
+  function uniformRows(src, dst, width, height, channels, size) {
     const size1 = size >> 1;
-    const len = n + size - 1;
-    const ext = new Float64Array(len);
-    const index = new Int32Array(len);
-    for (let j = 0; j < len; j++) index[j] = reflectIndex(j - size1, n) * step;
-    for (let line = 0; line < lines; line++) {
-      const base = line * lineStep + channel;
-      for (let j = 0; j < len; j++) ext[j] = src[base + index[j]];
-      let sum = 0;
-      for (let j = 0; j < size; j++) sum += ext[j];
-      dst[base] = sum / size;
-      for (let i = 1; i < n; i++) {
-        sum += ext[i + size - 1] - ext[i - 1];
-        dst[base + i * step] = sum / size;
+    const len = width + size - 1;
+    const index = new Int32Array(len); // where the reflected row's j-th value lies in the row
+    for (let j = 0; j < len; j++) index[j] = reflectIndex(j - size1, width) * channels;
+    const busy = busyLines({ width: width * channels, height: height, data: src }, 1);
+    const sums = new Float64Array(channels);
+    for (let y = 0; y < height; y++) {
+      if (!busy[y]) continue;
+      const base = y * width * channels;
+      sums.fill(0);
+      for (let j = 0; j < size; j++) for (let c = 0; c < channels; c++) sums[c] += src[base + index[j] + c];
+      for (let c = 0; c < channels; c++) dst[base + c] = sums[c] / size;
+      for (let i = 1; i < width; i++) {
+        const add = base + index[i + size - 1];
+        const drop = base + index[i - 1];
+        const o = base + i * channels;
+        for (let c = 0; c < channels; c++) {
+          sums[c] += src[add + c] - src[drop + c];
+          dst[o + c] = sums[c] / size;
+        }
       }
     }
   }
 
-  /** scipy.ndimage.uniform_filter(image, size=(size, size[, 1])) on float32: rows first, then columns. */
+  /**
+   * The first and last of the values side by side in a row (rowLength of them) that are anything
+   * but +0 in some row, or [0, -1] when there is none: each row is looked at only outside
+   * what the rows before found.
+   */
+  function busyExtent(data, rowLength, height) {
+    const bits = zeroBits(data);
+    const words = bits.length / data.length;
+    const busy = (k) => {
+      for (let w = 0; w < words; w++) if (bits[k * words + w] !== 0) return true;
+      return false;
+    };
+    let first = rowLength;
+    let last = -1;
+    for (let y = 0; y < height; y++) {
+      const row = y * rowLength;
+      for (let k = 0; k < first; k++) {
+        if (busy(row + k)) {
+          first = k;
+          break;
+        }
+      }
+      for (let k = rowLength - 1; k > last && k >= first; k--) {
+        if (busy(row + k)) {
+          last = k;
+          break;
+        }
+      }
+    }
+    return first <= last ? [first, last] : [0, -1];
+  }
+
+  /**
+   * scipy.ndimage.uniform_filter1d down the columns (axis 0) of every channel at once: each
+   * column's running sum takes the same steps as scipy's, in the same order, but a whole row
+   * of sums moves at a time (contiguous memory, no copy of each column). Only the columns from
+   * the first to the last busy one are summed: the others are blank, and their mean 0.
+   */
+  function uniformColumns(src, dst, width, height, channels, size) {
+    const rowLength = width * channels;
+    const [first, last] = busyExtent(src, rowLength, height);
+    const size1 = size >> 1;
+    const rowOf = (j) => reflectIndex(j - size1, height) * rowLength; // where the reflected column's j-th value lies
+    const sums = new Float64Array(rowLength);
+    for (let j = 0; j < size; j++) {
+      const r = rowOf(j);
+      for (let k = first; k <= last; k++) sums[k] += src[r + k];
+    }
+    for (let k = first; k <= last; k++) dst[k] = sums[k] / size;
+    for (let i = 1; i < height; i++) {
+      const add = rowOf(i + size - 1);
+      const drop = rowOf(i - 1);
+      const o = i * rowLength;
+      for (let k = first; k <= last; k++) {
+        sums[k] += src[add + k] - src[drop + k];
+        dst[o + k] = sums[k] / size;
+      }
+    }
+  }
+
+  /** scipy.ndimage.uniform_filter(image, size=(size, size[, 1])) on float32: down the columns, then along the rows. */
   function uniformFilter(image, size) {
     const channels = image.channels || 1;
     const { width, height } = image;
     const tmp = new Float32Array(image.data.length);
     const out = new Float32Array(image.data.length);
-    for (let c = 0; c < channels; c++) {
-      uniformFilter1d(image.data, tmp, width, height, channels, c, 0, size);
-      uniformFilter1d(tmp, out, width, height, channels, c, 1, size);
-    }
+    uniformColumns(image.data, tmp, width, height, channels, size);
+    uniformRows(tmp, out, width, height, channels, size);
     const result = { width: width, height: height, data: out };
     if (image.channels) result.channels = image.channels;
     return result;
+  }
+
+  /** Whether every pixel of a colour image has the same value (the same bits: -0 is not +0) in each channel. */
+  function isGrey(image) {
+    const { channels, data } = image;
+    const bits = data instanceof Float32Array ? zeroBits(data) : null;
+    for (let p = 0; p < data.length; p += channels) {
+      for (let c = 1; c < channels; c++) {
+        if (bits ? bits[p + c] !== bits[p] : !Object.is(data[p + c], data[p])) return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -427,7 +764,9 @@
   function label(mask, four) {
     const { width, height, data } = mask;
     const provisional = new Int32Array(width * height);
-    const parent = [0];
+    // union-find over provisional labels (typed, grown as needed: no array a pixel)
+    let parent = new Int32Array(256);
+    let next = 1;
     const find = (a) => {
       while (parent[a] !== a) {
         parent[a] = parent[parent[a]];
@@ -435,38 +774,43 @@
       }
       return a;
     };
-    const union = (a, b) => {
-      a = find(a);
-      b = find(b);
-      if (a < b) parent[b] = a;
-      else if (b < a) parent[a] = b;
-      return a < b ? a : b;
+    /** The root of l joined with the root found so far (0: none yet); the smaller root wins. */
+    const join = (current, l) => {
+      if (!l) return current;
+      const b = find(l);
+      if (!current || current === b) return b;
+      if (current < b) {
+        parent[b] = current;
+        return current;
+      }
+      parent[current] = b;
+      return b;
     };
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const i = y * width + x;
         if (!data[i]) continue;
-        let current = 0;
-        const neighbours = four
-          ? [x > 0 ? provisional[i - 1] : 0, y > 0 ? provisional[i - width] : 0]
-          : [
-              x > 0 ? provisional[i - 1] : 0,
-              y > 0 && x > 0 ? provisional[i - width - 1] : 0,
-              y > 0 ? provisional[i - width] : 0,
-              y > 0 && x < width - 1 ? provisional[i - width + 1] : 0,
-            ];
-        for (const l of neighbours) {
-          if (!l) continue;
-          current = current ? union(current, l) : find(l);
+        // the neighbours already visited: left, and the row above (its three pixels, or the one above)
+        let current = x > 0 ? join(0, provisional[i - 1]) : 0;
+        if (y > 0) {
+          if (!four && x > 0) current = join(current, provisional[i - width - 1]);
+          current = join(current, provisional[i - width]);
+          if (!four && x < width - 1) current = join(current, provisional[i - width + 1]);
         }
         if (!current) {
-          current = parent.length;
-          parent.push(current);
+          if (next === parent.length) {
+            const grown = new Int32Array(2 * parent.length);
+            grown.set(parent);
+            parent = grown;
+          }
+          current = next++;
+          parent[current] = current;
         }
         provisional[i] = current;
       }
     }
-    const final = new Int32Array(parent.length);
+    // number the components 1, 2, ... in raster order of their first pixel, as scipy does
+    const final = new Int32Array(next);
     const labels = new Int32Array(width * height);
     let count = 0;
     for (let i = 0; i < labels.length; i++) {
@@ -525,9 +869,34 @@
     }
   }
 
+  /**
+   * The squared distance down each column to the nearest 0 of a mask (big where the column has
+   * none): what squaredDistance1d gives for values 0 and big, in two sweeps without divisions.
+   */
+  function columnDistances(mask, big, out) {
+    const { width, height, data } = mask;
+    const last = new Float64Array(width).fill(-Infinity); // the row of each column's last 0 so far
+    for (let y = 0; y < height; y++) {
+      for (let x = 0, i = y * width; x < width; x++, i++) {
+        if (!data[i]) last[x] = y;
+        const dy = y - last[x];
+        out[i] = data[i] ? dy * dy : 0; // Infinity until a 0 was met
+      }
+    }
+    last.fill(Infinity);
+    for (let y = height - 1; y >= 0; y--) {
+      for (let x = 0, i = y * width; x < width; x++, i++) {
+        if (!data[i]) last[x] = y;
+        const dy = last[x] - y;
+        const d = dy * dy < out[i] ? dy * dy : out[i];
+        out[i] = d === Infinity ? big : d;
+      }
+    }
+  }
+
   /** scipy.ndimage.distance_transform_edt(mask): exact Euclidean distance to the nearest 0 (Float64Array). */
   function distanceTransformEdt(mask) {
-    const { width, height, data } = mask;
+    const { width, height } = mask;
     const big = (width + height) * (width + height) + 1; // more than any squared distance
     const n = Math.max(width, height);
     const f = new Float64Array(n);
@@ -535,13 +904,14 @@
     const v = new Int32Array(n);
     const z = new Float64Array(n + 1);
     const out = new Float64Array(width * height);
-    for (let x = 0; x < width; x++) {
-      for (let y = 0; y < height; y++) f[y] = data[y * width + x] ? big : 0;
-      squaredDistance1d(f, height, d, v, z);
-      for (let y = 0; y < height; y++) out[y * width + x] = d[y];
-    }
+    columnDistances(mask, big, out);
     for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) f[x] = out[y * width + x];
+      let blank = true;
+      for (let x = 0; x < width; x++) {
+        f[x] = out[y * width + x];
+        if (f[x] !== 0) blank = false;
+      }
+      if (blank) continue; // a row of 0s is 0 away from a 0 everywhere
       squaredDistance1d(f, width, d, v, z);
       for (let x = 0; x < width; x++) out[y * width + x] = Math.sqrt(d[x]);
     }
@@ -678,6 +1048,21 @@
   function maskOf(image, predicate) {
     const out = newImage(image.width, image.height, Uint8Array);
     for (let i = 0; i < image.data.length; i++) out.data[i] = predicate(image.data[i]) ? 1 : 0;
+    return out;
+  }
+
+  /** maskOf(image, (v) => v > level) as a plain loop (the hot thresholds: no call a pixel). */
+  function above(image, level) {
+    const out = newImage(image.width, image.height, Uint8Array);
+    const { data } = image;
+    for (let i = 0; i < data.length; i++) out.data[i] = data[i] > level ? 1 : 0;
+    return out;
+  }
+
+  /** The mask of the pixels whose label is chosen (chosen: a Uint8Array by label), as np.isin(labels, ...). */
+  function labelsIn(labels, width, height, chosen) {
+    const out = newImage(width, height, Uint8Array);
+    for (let i = 0; i < labels.length; i++) out.data[i] = chosen[labels[i]];
     return out;
   }
 
@@ -886,14 +1271,44 @@
     return f32(pairwiseSum32(cubes, 0, n) / n) <= 0;
   }
 
+  /**
+   * The second and third central moments of the values, in float32 as numpy computes
+   * np.mean(centred**2) and np.mean(centred**3): ink_skewness computes both, ink_is_dark_in
+   * the third again (the same number), so that ink_is_dark computes them once.
+   */
+  function centralMoments(contrast) {
+    const data = contrast.data;
+    const n = data.length;
+    const mean = f32(pairwiseSum32(data, 0, n) / n);
+    const squares = new Float32Array(n);
+    const cubes = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = f32(data[i] - mean);
+      squares[i] = c * c;
+      cubes[i] = c * c * c;
+    }
+    return { second: f32(pairwiseSum32(squares, 0, n) / n), third: f32(pairwiseSum32(cubes, 0, n) / n) };
+  }
+
+  /** The skewness from centralMoments: 0 for a constant image. */
+  function skewnessOf(moments) {
+    if (!(moments.second > 0)) return 0;
+    return moments.third / Math.pow(moments.second, 1.5);
+  }
+
   /** Port of ink_colour_difference: the mean local contrast, per channel, of the INK_SHARE most ink-like pixels. */
   function inkColourDifference(rgb) {
-    const contrast = localContrast(rgb);
+    // a grey picture (the drawing pad's, a scan): the three channels' local contrasts are the
+    // same numbers, computed once (channel: where each channel's contrast is read)
+    const grey = isGrey(rgb);
+    const contrast = localContrast(grey ? firstChannel(rgb) : rgb);
+    const stride = grey ? 1 : 3;
+    const channel = grey ? [0, 0, 0] : [0, 1, 2];
     const n = rgb.width * rgb.height;
     const brightness = newImage(rgb.width, rgb.height);
     const c = contrast.data;
-    for (let i = 0; i < n; i++) {
-      brightness.data[i] = dot3(c[3 * i], c[3 * i + 1], c[3 * i + 2], LUMA);
+    for (let i = 0, p = 0; i < n; i++, p += stride) {
+      brightness.data[i] = dot3(c[p + channel[0]], c[p + channel[1]], c[p + channel[2]], LUMA);
     }
     if (inkIsDarkIn(brightness)) for (let i = 0; i < n; i++) brightness.data[i] = -brightness.data[i];
     const level = quantile(brightness.data, 1 - INK_SHARE, true);
@@ -901,11 +1316,18 @@
     let count = 0;
     for (let i = 0; i < n; i++) {
       if (brightness.data[i] >= level) {
-        for (let k = 0; k < 3; k++) sums[k] = f32(sums[k] + c[3 * i + k]);
+        for (let k = 0; k < 3; k++) sums[k] = f32(sums[k] + c[i * stride + channel[k]]);
         count++;
       }
     }
     return Float32Array.from(sums, (s) => s / count);
+  }
+
+  /** The first channel of a colour image, as a one-channel image. */
+  function firstChannel(image) {
+    const out = newImage(image.width, image.height);
+    for (let i = 0; i < out.data.length; i++) out.data[i] = image.data[i * image.channels];
+    return out;
   }
 
   /** Port of colour_weights: each channel counts with the signed square of its ink-paper difference. */
@@ -937,19 +1359,7 @@
 
   /** Port of ink_skewness: the third central moment over the second's power 1.5 (0 for a constant image). */
   function inkSkewness(contrast) {
-    const data = contrast.data;
-    const n = data.length;
-    const mean = f32(pairwiseSum32(data, 0, n) / n);
-    const squares = new Float32Array(n);
-    const cubes = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = f32(data[i] - mean);
-      squares[i] = c * c;
-      cubes[i] = c * c * c;
-    }
-    const spread = f32(pairwiseSum32(squares, 0, n) / n);
-    if (!(spread > 0)) return 0;
-    return f32(pairwiseSum32(cubes, 0, n) / n) / Math.pow(spread, 1.5);
+    return skewnessOf(centralMoments(contrast));
   }
 
   /** Port of frame_light_share: share of the frame (FRAME_SHARE of the longer side) above Otsu's threshold. */
@@ -972,13 +1382,13 @@
 
   /** Port of ink_is_dark: the tail of the local contrast's values, or the frame when the tail is short. */
   function inkIsDark(gray) {
-    const contrast = localContrast(gray);
-    if (Math.abs(inkSkewness(contrast)) < SKEW_SURE) {
+    const moments = centralMoments(localContrast(gray)); // inkSkewness's and inkIsDarkIn's, computed once
+    if (Math.abs(skewnessOf(moments)) < SKEW_SURE) {
       const light = frameLightShare(gray);
       if (light >= FRAME_AGREE) return true;
       if (light <= 1 - FRAME_AGREE) return false;
     }
-    return inkIsDarkIn(contrast);
+    return moments.third <= 0; // inkIsDarkIn
   }
 
   /** Port of ink_image: ink bright, paper dark (MNIST's polarity). */
@@ -1008,9 +1418,13 @@
       Math.max(0, top - margin), Math.min(ink.height, bottom + margin),
       Math.max(0, left - margin), Math.min(ink.width, right + margin)
     );
-    const clipped = patch.data.map((v) => (v < 0 ? 0 : v > 1 ? 1 : v));
+    const clipped = new Float32Array(patch.data.length);
+    for (let i = 0; i < clipped.length; i++) {
+      const v = patch.data[i];
+      clipped[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
     const level = otsuThreshold(clipped);
-    return strokeWidth(maskOf(patch, (v) => v > level), percentile === undefined ? 90 : percentile);
+    return strokeWidth(above(patch, level), percentile === undefined ? 90 : percentile);
   }
 
   /** Port of remove_background: subtract a smoothed grey-level opening; the strongest ink becomes 1. */
@@ -1032,20 +1446,60 @@
     return flat;
   }
 
+  /**
+   * remove_lines' `found`, (min(grey_opening(maximum_filter(a, (2 tilt + 1, 1)), (1, run)), a) > faint),
+   * from the mask a > faint alone: a threshold passes through minima and maxima (the maximum
+   * of some values is above it when one of them is, the minimum when all are), so the grey
+   * filters on the mask's 0s and 1s give the same pixels, and binary filters are cheaper.
+   * The grey values are needed only where lines are taken out.
+   */
+  function lineCandidates(a, faint, tilt, run) {
+    const ink = above(a, faint);
+    const widened = binaryFilter1d(ink, 0, -tilt, tilt, true);
+    // greyOpening(widened, 1, run): erosion, then dilation (the origin moved for an even run)
+    const [lo, hi] = windowOffsets(run, 0);
+    const eroded = binaryFilter1d(widened, 1, lo, hi, false);
+    const [dlo, dhi] = windowOffsets(run, run % 2 === 0 ? -1 : 0);
+    const found = binaryFilter1d(eroded, 1, dlo, dhi, true);
+    for (let i = 0; i < found.data.length; i++) found.data[i] &= ink.data[i];
+    return found;
+  }
+
+  /** [top, bottom, left, right] (end-exclusive) of the pixels above level; all 0 when there are none. */
+  function extentAbove(image, level) {
+    const { width, height, data } = image;
+    let top = height;
+    let bottom = 0;
+    let left = width;
+    let right = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0, i = y * width; x < width; x++, i++) {
+        if (!(data[i] > level)) continue;
+        if (y < top) top = y;
+        bottom = y + 1;
+        if (x < left) left = x;
+        if (x + 1 > right) right = x + 1;
+      }
+    }
+    return bottom ? [top, bottom, left, right] : [0, 0, 0, 0];
+  }
+
   /** Port of remove_lines: take out ruled and grid lines (long straight horizontal or vertical runs). */
   function removeLines(flat, aroundDigit) {
     const out = Float32Array.from(flat.data);
     const faint = f32(0.5 * WEAK_SHARE * strongInkLevel(flat));
+    // a line lies within the ink above faint (see lineCandidates) and spans LINE_SPAN_SHARE of the
+    // side: along an axis the ink spans less of, there is none to find (Python's search finds none)
+    const [top, bottom, left, right] = extentAbove(flat, faint);
     for (const axis of [0, 1]) {
+      const spread = axis === 0 ? right - left : bottom - top;
+      if (spread < LINE_SPAN_SHARE * (axis === 0 ? flat.width : flat.height)) continue;
       const a = axis === 0 ? flat : transpose(flat);
       const h = a.height;
       const w = a.width;
       const run = Math.max(3, Math.trunc(w * LINE_RUN_SHARE));
       const tilt = Math.max(1, roundHalfEven(h * LINE_TILT_SHARE));
-      const widened = extremeFilter1d(a, 0, -tilt, tilt, true);
-      const lines = greyOpening(widened, 1, run);
-      for (let i = 0; i < lines.data.length; i++) if (a.data[i] < lines.data[i]) lines.data[i] = a.data[i];
-      const found = maskOf(lines, (v) => v > faint);
+      const found = lineCandidates(a, faint, tilt, run);
       const { labels, count } = label(found);
       if (count === 0) continue;
       const objects = findObjects(labels, count, w, h);
@@ -1060,7 +1514,10 @@
         }
       }
       if (longOnes < (aroundDigit ? 1 : MIN_LINES)) continue;
-      const lineMask = maximumFilter(maskOf({ width: w, height: h, data: labels }, (l) => isLine[l]), 3, 3);
+      const widened = extremeFilter1d(a, 0, -tilt, tilt, true);
+      const lines = greyOpening(widened, 1, run);
+      for (let i = 0; i < lines.data.length; i++) if (a.data[i] < lines.data[i]) lines.data[i] = a.data[i];
+      const lineMask = binaryMaximumFilter(labelsIn(labels, w, h, isLine), 3);
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
           const i = y * w + x;
@@ -1079,14 +1536,21 @@
     bins = bins || 256;
     const data = values.data || values;
     const hist = new Float64Array(bins);
+    const edges = new Float64Array(bins + 1); // k / bins, computed once rather than twice a pixel
+    for (let k = 0; k <= bins; k++) edges[k] = k / bins;
     let total = 0;
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
+      if (v === 0) {
+        hist[0]++; // most pixels of an ink image: bin 0, whatever the bins
+        total++;
+        continue;
+      }
       if (!(v >= 0 && v <= 1)) continue;
       let k = Math.floor(v * bins);
       if (k >= bins) k = bins - 1;
-      while (k > 0 && v < k / bins) k--;
-      while (k < bins - 1 && v >= (k + 1) / bins) k++;
+      while (k > 0 && v < edges[k]) k--;
+      while (k < bins - 1 && v >= edges[k + 1]) k++;
       hist[k]++;
       total++;
     }
@@ -1130,11 +1594,11 @@
     weakShare = weakShare === undefined ? WEAK_SHARE : weakShare;
     const strongLevel = strongInkLevel(flat);
     const weakLevel = f32(weakShare * strongLevel);
-    const { labels, count } = label(maskOf(flat, (v) => v > weakLevel));
+    const { labels, count } = label(above(flat, weakLevel));
     const keep = new Uint8Array(count + 1);
     for (let i = 0; i < flat.data.length; i++) if (flat.data[i] > strongLevel) keep[labels[i]] = 1;
     keep[0] = 0;
-    return maskOf({ width: flat.width, height: flat.height, data: labels }, (l) => keep[l]);
+    return labelsIn(labels, flat.width, flat.height, keep);
   }
 
   /** Port of select_digit: the largest blob of ink and the pieces near it, without specks and border marks. */
@@ -1158,12 +1622,14 @@
     for (const l of candidates) if (sizes[l] >= PIECE_SHARE * biggest) isPiece[l] = 1;
     const keep = new Uint8Array(count + 1);
     keep[candidates.find((l) => sizes[l] === biggest)] = 1;
-    const digitOf = () => maskOf({ width: width, height: height, data: labels }, (l) => keep[l]);
-    while (near > 0) {
+    const digitOf = () => labelsIn(labels, width, height, keep);
+    // only pieces not kept yet can join: with none left, Python's round finds none and stops
+    const waiting = () => candidates.some((l) => isPiece[l] && !keep[l]);
+    while (near > 0 && waiting()) {
       const digit = digitOf();
       const [top, bottom, left, right] = boundingBox(digit);
       const reach = Math.max(1, roundHalfEven(near * Math.max(bottom - top, right - left)));
-      const around = maximumFilter(digit, 2 * reach + 1, 2 * reach + 1);
+      const around = binaryMaximumFilter(digit, 2 * reach + 1);
       let joined = false;
       for (let i = 0; i < labels.length; i++) {
         const l = labels[i];
@@ -1201,16 +1667,26 @@
   function strokeWidth(mask, percentile) {
     percentile = percentile === undefined ? 50 : percentile;
     const { width, height, data } = mask;
-    if (!data.some((v) => v)) return 0;
+    let any = false;
+    for (let i = 0; i < data.length && !any; i++) if (data[i]) any = true;
+    if (!any) return 0;
     const padded = newImage(width + 2, height + 2, Uint8Array);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) padded.data[(y + 1) * (width + 2) + x + 1] = data[y * width + x] ? 1 : 0;
     }
-    const distance = distanceTransformEdt(padded);
-    const around = maximumFilter(distance, 3, 3);
+    const distance = distanceTransformEdt(padded).data;
+    // the ridge: stroke pixels at least as far from the background as each of their 8 neighbours
+    // (distance >= maximum_filter(distance, size=3)); a stroke pixel is never on the padded
+    // border, so its neighbours are all inside and the filter's border never matters
     const ridge = [];
+    const w = width + 2;
     for (let i = 0; i < padded.data.length; i++) {
-      if (padded.data[i] && distance.data[i] >= around.data[i]) ridge.push(distance.data[i]);
+      if (!padded.data[i]) continue;
+      const v = distance[i];
+      if (v >= distance[i - w - 1] && v >= distance[i - w] && v >= distance[i - w + 1] && v >= distance[i - 1] &&
+          v >= distance[i + 1] && v >= distance[i + w - 1] && v >= distance[i + w] && v >= distance[i + w + 1]) {
+        ridge.push(v);
+      }
     }
     return 2 * quantile(ridge, percentile / 100, false);
   }
@@ -1286,7 +1762,7 @@
   /** Port of set_stroke_width: grey dilation of thin strokes (keepHoles: growKeepingHoles), grey erosion of thick ones. */
   function setStrokeWidth(crop, inBox, keepHoles) {
     inBox = inBox === undefined ? STROKE_WIDTH_IN_BOX : inBox;
-    const width = strokeWidth(maskOf(crop, (v) => v > 0));
+    const width = strokeWidth(above(crop, 0));
     if (!width) return { width: crop.width, height: crop.height, data: Float32Array.from(crop.data) };
     const wanted = (inBox * Math.max(crop.height, crop.width)) / BOX;
     let change = roundHalfEven(wanted - width);
@@ -1305,7 +1781,7 @@
 
   /** Port of fit_box: cut the black margin, resize (PIL BOX) so the longer side is 20, strongest ink 1. */
   function fitBox(crop) {
-    const [top, bottom, left, right] = boundingBox(maskOf(crop, (v) => v > 0));
+    const [top, bottom, left, right] = boundingBox(above(crop, 0));
     const cut = sliceImage(crop, top, bottom, left, right);
     const scale = BOX / Math.max(cut.height, cut.width);
     const w = Math.max(1, roundHalfEven(cut.width * scale));
@@ -1411,7 +1887,7 @@
       found = findDigit(ink, window, zoom !== null);
     }
     const crop = cropDigit(found.flat, found.digitMask);
-    const strokeInBox = (strokeWidth(maskOf(crop, (v) => v > 0)) * BOX) / Math.max(crop.height, crop.width);
+    const strokeInBox = (strokeWidth(above(crop, 0)) * BOX) / Math.max(crop.height, crop.width);
     const stroked = setStrokeWidth(crop);
     const fitted = fitBox(stroked);
     const digit = centerByMass(fitted);

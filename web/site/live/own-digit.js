@@ -1,7 +1,7 @@
 /*
  * Live part "own-digit" (chapter 6): a drawing pad and a photo picker. Every
- * photo goes through LabDigits.preprocess (digits.js, the port of
- * labsupport/digits.py) and the three networks; the page shows each step and
+ * photo and every stroke update goes through LabDigits.preprocess (digits.js, the port of
+ * labsupport/digits.py; in a worker, loader.js preprocessOffThread) and the three networks; the page shows each step and
  * the probabilities, with the verdict of labsupport.inference.verdict.
  */
 (function () {
@@ -91,8 +91,34 @@
       if (canvas.dataset.empty === "true") return;
       file.value = "";
       samples.value = "";
-      run(pixelsOf(canvas), "your drawing", ++latest, final);
+      runDrawing(pixelsOf(canvas), final);
     });
+
+    // A drawing's pipeline runs off the main thread too, so the pen never waits for it; while one
+    // stroke update is being prepared, only the newest waits (older ones are skipped, not queued).
+    // Updates of the drawing share one input number, so each finished one shows until the next;
+    // a photo or Clear takes a new number, and then no late update of the drawing shows.
+    let drawingNumber = 0;
+    let drawingBusy = false;
+    let drawingNext = null;
+    async function runDrawing(photo, final) {
+      if (drawingNumber !== latest) drawingNumber = ++latest;
+      drawingNext = { photo, final };
+      if (drawingBusy) return;
+      drawingBusy = true;
+      try {
+        while (drawingNext && drawingNumber === latest) {
+          const { photo: next, final: last } = drawingNext;
+          drawingNext = null;
+          const prepared = await preprocessOffThread(next).catch((error) => error);
+          await run(next, "your drawing", drawingNumber, last, prepared);
+        }
+      } finally {
+        drawingBusy = false;
+        drawingNext = null;
+      }
+    }
+
     const clear = el("button", { type: "button", className: "live-button", text: "Clear the pad", onclick: () => { pad.clear(); latest++; reset(); } });
     const file = el("input", { type: "file", accept: "image/*", id: "live-photo", className: "live-file" });
     file.addEventListener("change", () => {
