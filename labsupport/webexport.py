@@ -313,8 +313,6 @@ WEB_MANIFEST = "manifest.json"
 #: Test images the layer explorer offers first: 3675 is the one chapter 3's figures follow
 #: (its live explorer opens on it, ``data-index`` in the chapter).
 FEATURED = (3675,)
-#: :func:`choose_encodings` looks at this many MNIST test images (the last ones).
-CHECK_IMAGES = 2000
 
 
 def encodings_of(model_json: str | os.PathLike) -> dict[str, str]:
@@ -712,9 +710,10 @@ def publish(
     site_dir : path-like
         The built site's root; the files go to ``<site>/models/web/<name>/``.
     test : (images, labels)
-        MNIST's test set: the encodings are chosen on its last
-        :data:`CHECK_IMAGES` images, the accuracy of what the browser runs
-        is measured on all of it.
+        MNIST's test set: the encodings are chosen on all of it (a choice made
+        on a part let other test images' probabilities move by more than
+        :data:`TOLERANCE`), and the accuracy of what the browser runs is
+        measured on it.
     accuracies : mapping, optional
         The float32 networks' test accuracies, when already measured (as by
         :func:`labsupport.cache.published_entries`); measured here otherwise.
@@ -756,7 +755,7 @@ def publish(
     for name, model in models.items():
         entry = model_spec(name)
         x = data.model_inputs(images, entry.inputs)
-        encodings = choose_encodings(model, x[-CHECK_IMAGES:])
+        encodings = choose_encodings(model, x)
         files = export(model, folder / name, encodings)
         measured = (accuracies or {}).get(name)
         if measured is None:
