@@ -230,6 +230,16 @@ def test_a_stroke_on_the_pad_gives_a_prediction(site):
     browser.save_screenshot(driver, SCREENSHOTS / f"live-{OWN_DIGIT}.png")
 
 
+def draw_a_seven(driver) -> dict:
+    """Draw SEVEN on the own-digit pad and wait for the verdict on the finished stroke (``own.last``)."""
+    pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
+    draw_stroke(driver, pad, SEVEN)
+    return driver.execute_async_script(
+        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last.name === 'your drawing' && LabLive.apps['own-digit'].last.final) ? "
+        "done(LabLive.apps['own-digit'].last) : setTimeout(wait, 50); wait();"
+    )
+
+
 def test_the_pads_pipeline_runs_off_the_main_thread(site):
     """While the pen moves, the page's own thread never runs the photo pipeline (it runs in a worker)."""
     driver, base = site
@@ -238,13 +248,7 @@ def test_the_pads_pipeline_runs_off_the_main_thread(site):
         "window.onMainThread = 0; const run = LabDigits.preprocess;"
         "LabDigits.preprocess = (photo) => { window.onMainThread++; return run(photo); };"
     )
-    pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
-    draw_stroke(driver, pad, SEVEN)
-    last = driver.execute_async_script(
-        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last.name === 'your drawing' && LabLive.apps['own-digit'].last.final) ? "
-        "done(LabLive.apps['own-digit'].last) : setTimeout(wait, 50); wait();"
-    )
-    assert last["verdict"]["label"] == 7
+    assert draw_a_seven(driver)["verdict"]["label"] == 7
     assert driver.execute_script("return window.onMainThread") == 0
 
 
@@ -256,12 +260,7 @@ def test_a_stroke_is_announced_once_and_clear_empties_the_results(site):
         "window.announced = 0; const live = document.querySelector('[data-live-app=own-digit] .live-visually-hidden[aria-live]');"
         "new MutationObserver(() => window.announced++).observe(live, {childList: true, characterData: true, subtree: true});"
     )
-    pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
-    draw_stroke(driver, pad, SEVEN)
-    driver.execute_async_script(
-        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last.name === 'your drawing' && LabLive.apps['own-digit'].last.final) ? "
-        "done() : setTimeout(wait, 50); wait();"
-    )
+    draw_a_seven(driver)
     assert driver.execute_script("return window.announced") == 1
     driver.find_element("xpath", "//button[text()='Clear the pad']").click()
     shown = driver.execute_script(
