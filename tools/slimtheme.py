@@ -16,16 +16,7 @@ found three costs that every page pays before its text shows:
   before the page is read: :func:`defer_scripts` marks them ``defer`` (they
   then run in the same order, after the page is parsed).
 
-Lighthouse's traces of the own-digit page showed a fourth cost, in the theme's
-script: once the page has loaded (and again after each change to the article),
-``pydata-sphinx-theme.js`` gives every code block and cell output a tab stop
-if it scrolls, reading each one's size right after writing the previous one's
-``tabIndex``. Every read then lays the page out again: about 130 ms of a phone's
-time on a long chapter. :func:`batch_tab_stops` rewrites that loop to read
-every size first and write the tab stops after, which gives the same tab stops
-with one layout.
-
-:func:`slim_site` applies all four to a built site; ``tools/sphinxext.py``
+:func:`slim_site` applies all three to a built site; ``tools/sphinxext.py``
 calls it when a build finishes. Each step keeps more than it must rather than
 less: a rule or glyph it cannot judge stays.
 """
@@ -215,23 +206,6 @@ def defer_scripts(html: str) -> str:
     return head + html[end:]
 
 
-#: The theme's script, whose tab-stop loop :func:`batch_tab_stops` rewrites.
-THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"
-#: That loop in pydata-sphinx-theme 0.17's minified script (a test checks the installed theme still has it): a read and a write per element.
-TAB_STOP_LOOP = "forEach(e=>{e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})"
-#: The same loop reading every element's size before writing any tab stop (one layout, not one per element).
-TAB_STOP_BATCHED = ("forEach((e,i,all)=>{i||(all.stops=Array.from(all,x=>x.scrollWidth>x.clientWidth"
-                    "||x.scrollHeight>x.clientHeight?0:-1));e.tabIndex=all.stops[i]})")
-
-
-def batch_tab_stops(script: str) -> str:
-    """The theme's script with its tab-stop loop reading all sizes before writing (see the module's text).
-
-    A script without that exact loop (another version of the theme) is returned unchanged.
-    """
-    return script.replace(TAB_STOP_LOOP, TAB_STOP_BATCHED)
-
-
 def _page_scripts(site: Path, pages: list[Path]) -> list[Path]:
     """The site's scripts a page loads (``<script src>``) and the live parts' files (and workers)."""
     found = set((site / "_static" / "live").glob("*.js"))
@@ -244,7 +218,7 @@ def _page_scripts(site: Path, pages: list[Path]) -> list[Path]:
 
 
 def slim_site(site: str | Path) -> dict[str, tuple[int, int]]:
-    """Purge the theme's CSS, subset its icon fonts, defer its scripts and batch its tab stops, in a built site.
+    """Purge the theme's CSS, subset its icon fonts and defer its scripts, in a built site.
 
     Safe to run again on the same site. Returns each changed file's size
     before and after (bytes), for the build's log.
@@ -268,13 +242,6 @@ def slim_site(site: str | Path) -> dict[str, tuple[int, int]]:
         before = font.stat().st_size
         subset_font(font, codepoints)
         sizes[str(font.relative_to(site))] = (before, font.stat().st_size)
-    theme_script = site / THEME_SCRIPT
-    if theme_script.is_file():
-        before = theme_script.read_text(encoding="utf-8")
-        after = batch_tab_stops(before)
-        if after != before:
-            theme_script.write_text(after, encoding="utf-8")
-            sizes[THEME_SCRIPT] = (len(before.encode()), len(after.encode()))
     for page in pages:
         text = page.read_text(encoding="utf-8")
         deferred = defer_scripts(text)

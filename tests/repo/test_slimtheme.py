@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -149,34 +145,3 @@ def test_slim_site_on_a_tiny_site(tmp_path):
     # a second pass changes nothing
     slimtheme.slim_site(tmp_path)
     assert (tmp_path / slimtheme.PURGED_CSS[0]).read_text() == css
-
-
-def test_the_installed_theme_has_the_tab_stop_loop_that_is_batched():
-    """A theme update that changes the loop is noticed here (the build would then leave it as it is)."""
-    import pydata_sphinx_theme
-
-    theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / "scripts"
-    script = (theme / "pydata-sphinx-theme.js").read_text(encoding="utf-8")
-    assert script.count(slimtheme.TAB_STOP_LOOP) == 1
-    batched = slimtheme.batch_tab_stops(script)
-    assert slimtheme.TAB_STOP_LOOP not in batched and slimtheme.TAB_STOP_BATCHED in batched
-    assert slimtheme.batch_tab_stops("other script") == "other script"
-
-
-@pytest.mark.skipif(shutil.which("node") is None, reason="node (Node.js) is not on PATH")
-def test_batched_tab_stops_are_the_same_and_read_every_size_before_any_write():
-    program = """
-    const log = [];
-    const make = () => [[10, 5, 3, 3], [5, 5, 9, 3], [5, 5, 3, 3], [7, 7, 7, 7]].map(([sw, cw, sh, ch], k) => ({
-      get scrollWidth() { log.push("read"); return sw; }, clientWidth: cw, scrollHeight: sh, clientHeight: ch,
-      set tabIndex(v) { log.push("write"); this.stop = v; },
-    }));
-    const run = (loop) => { log.length = 0; const all = make(); eval("all." + loop); return [all.map((e) => e.stop), log.join(" ")]; };
-    console.log(JSON.stringify([run(process.argv[1]), run(process.argv[2])]));
-    """
-    got = subprocess.run(["node", "-e", program, slimtheme.TAB_STOP_LOOP, slimtheme.TAB_STOP_BATCHED],
-                         capture_output=True, text=True, timeout=60, check=True)
-    (stops, order), (batched_stops, batched_order) = json.loads(got.stdout)
-    assert stops == batched_stops == [0, 0, -1, -1]
-    assert order == "read write read write read write read write"  # the theme's: a layout per element
-    assert batched_order == "read read read read write write write write"

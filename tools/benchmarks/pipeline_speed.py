@@ -6,8 +6,9 @@ Usage (from the repository root; needs ``node`` and MNIST, see ``MNIST_PATH``)::
     python tools/benchmarks/pipeline_speed.py [--repeats 30] [--digits 10] [--port JS] [--baseline OLD.js]
 
 Chapter 6's live page runs ``LabDigits.preprocess`` on the 280x280 drawing
-pad at every stroke update, on the main thread: the pad answers at the pace
-of the pointer only when the pipeline takes <= ~15-20 ms (issue 19). This
+pad at every stroke update, in a Web Worker (``own-digit.js``: the pen never
+waits, and while one update is prepared only the newest waits), so this time
+decides how often the pad's prediction follows the pen (issue 19). This
 benchmark feeds it what the pad hands it, in one ``node`` process:
 
 * ``mnist``: MNIST test digits (one of each class first) drawn black on white
@@ -52,8 +53,6 @@ PORT = ROOT / "web" / "site" / "live" / "digits.js"
 
 #: The drawing pad's side and its pen's width in pixels (web/site/live/widgets.js: the canvas, PEN).
 PAD, PEN = 280, 18
-#: The goal for the whole pipeline on one pad drawing, in ms (median; issue 19).
-GOAL_MS = 20.0
 #: Untimed rounds first: V8 compiles the hot loops.
 WARMUP = 5
 
@@ -250,9 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline:
         before = overall(got["results"][1])
         print(f"baseline: {before:.1f} ms, this port {before / ms:.1f} times as fast")
-    verdict = "meets" if ms <= GOAL_MS else "misses"
-    print(f"pipeline on a {PAD}x{PAD} pad drawing: {ms:.1f} ms (median of all kinds; {verdict} the "
-          f"{GOAL_MS:.0f} ms goal)")
+    print(f"pipeline on a {PAD}x{PAD} pad drawing: {ms:.1f} ms (median of all kinds; in its worker, the pad's "
+          f"prediction can follow the pen about {1000 / ms:.0f} times a second)")
     return 0
 
 

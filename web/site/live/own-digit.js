@@ -1,8 +1,9 @@
 /*
  * Live part "own-digit" (chapter 6): a drawing pad and a photo picker. Every
- * photo and every stroke update goes through LabDigits.preprocess (digits.js, the port of
- * labsupport/digits.py; in a worker, loader.js preprocessOffThread) and the three networks; the page shows each step and
- * the probabilities, with the verdict of labsupport.inference.verdict.
+ * photo and every stroke update goes through LabDigits.preprocess (digits.js,
+ * the port of labsupport/digits.py), in a worker (loader.js preprocessOffThread),
+ * and the three networks; the page shows each step and the probabilities,
+ * with the verdict of labsupport.inference.verdict.
  */
 (function () {
   "use strict";
@@ -181,19 +182,16 @@
     }
 
     /**
-     * The pipeline and the networks on one input; ``final`` announces the verdict (end of a stroke, a photo).
-     * ``prepared``: the pipeline's result (or its error) when already computed off the main thread.
+     * Show one input and the networks' answers; ``final`` announces the verdict (end of a stroke, a photo).
+     * ``prepared``: the pipeline's result, or its error, computed off the main thread (preprocessOffThread).
      */
-    async function run(photo, name, number, final = true, prepared = null) {
+    async function run(photo, name, number, final, prepared) {
       if (number !== latest) return null; // a newer input came first
-      let result;
-      try {
-        if (prepared instanceof Error) throw prepared;
-        result = prepared || LabDigits.preprocess(photo);
-      } catch (error) {
-        if (final) fail(error); // half a stroke is no digit yet: say so only when the stroke ends
+      if (prepared instanceof Error) {
+        if (final) fail(prepared); // half a stroke is no digit yet: say so only when the stroke ends
         return null;
       }
+      const result = prepared;
       message.textContent = "";
       // a photo, its steps, then the networks' answers, each in a task of its own: a phone stays
       // responsive (a drawing's strokes, frequent and small, go through at once)
