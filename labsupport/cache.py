@@ -97,7 +97,7 @@ def model_key(name: str, profile: Profile, seed: int = SEED) -> str:
     recipe = {
         **_architecture_fields(spec),
         "epochs": spec.epochs_for(profile),
-        "profile": profile.as_dict(),
+        "profile": spec.training_profile(profile).as_dict(),
         "seed": seed,
         "learning_rate": train.LEARNING_RATE,
         "recipe": RECIPE_VERSION,

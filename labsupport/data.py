@@ -274,9 +274,14 @@ def train_val_split(
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     order = np.random.default_rng(seed).permutation(len(x))
-    n_val = int(round(len(x) * val_fraction))
+    n_val = len(x) - training_split_size(len(x), val_fraction)
     val, train = order[:n_val], order[n_val:]
     return x[train], x[val], y[train], y[val]
+
+
+def training_split_size(n_images: int, val_fraction: float = 1 / 6) -> int:
+    """How many of ``n_images`` :func:`train_val_split` keeps for training (50 000 of MNIST's 60 000)."""
+    return n_images - int(round(n_images * val_fraction))
 
 
 @dataclass(frozen=True)

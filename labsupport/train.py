@@ -219,8 +219,10 @@ def train_named(
     Seeds everything (:func:`labsupport.profile.seed_everything`), restyles
     some 1s and 7s when the model's entry says ``styled``
     (:func:`labsupport.styles.restyle_training`, seeded by ``seed``), makes the
-    splits in the model's input format, builds and compiles the model, and
-    fits it for at most the model's epoch budget under ``profile``.
+    splits in the model's input format with the model's training images
+    (:meth:`labsupport.models.ModelSpec.training_profile`), builds and
+    compiles the model, and fits it for at most the model's epoch budget
+    under ``profile``.
 
     Parameters
     ----------
@@ -246,8 +248,10 @@ def train_named(
     arrays = arrays if arrays is not None else data.load_mnist()
     if spec.styled:  # some 1s and 7s in the styles MNIST lacks (labsupport.styles)
         arrays = styles.restyle_training(arrays, np.random.default_rng(seed), styles.SHARE)
+    profile = spec.training_profile(profile)  # the entry may give it more or fewer training images
     splits = data.make_splits(arrays, spec.inputs, profile)
     model = compile_classifier(spec.new())
-    print(f"training {name!r} for at most {spec.epochs_for(profile)} epochs ({profile.name} profile)")
+    print(f"training {name!r} for at most {spec.epochs_for(profile)} epochs on {len(splits.x_train):,} "
+          f"images ({profile.name} profile)")
     history = fit_profile(model, splits, profile, spec.epochs_for(profile))
     return model, history

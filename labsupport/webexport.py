@@ -667,6 +667,20 @@ def export_training_set(
 CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
+def per_epoch(entry, profile: str, split: int | None) -> int | None:
+    """Training images a registered network saw per epoch under a profile named ``profile``.
+
+    :meth:`labsupport.models.ModelSpec.images_per_epoch` for a profile of
+    :data:`labsupport.profile.PROFILES`; the whole split for any other name;
+    None when the split's size (``split``) is not known.
+    """
+    from .profile import PROFILES
+
+    if split is None:
+        return None
+    return entry.images_per_epoch(PROFILES[profile], split) if profile in PROFILES else split
+
+
 def learning_curves(history: Mapping[str, list], images_per_epoch: int | None = None) -> dict:
     """A network's learning curves from its training history, for a page to draw beside its own.
 
@@ -742,15 +756,11 @@ def publish(
     """
     from . import data, inference
     from .models import spec as model_spec
-    from .profile import PROFILES
     from .published import sha256_of
 
     images, labels = test
     folder = Path(site_dir) / WEB_DIR
-    per_epoch = None
-    if train is not None:  # the profile's training images per epoch: its share of the seeded split
-        split = len(data.train_val_split(np.arange(len(train[1])), np.asarray(train[1]))[0])
-        per_epoch = min(split, PROFILES[profile].n_train or split) if profile in PROFILES else split
+    split = data.training_split_size(len(train[1])) if train is not None else None
     entries = []
     for name, model in models.items():
         entry = model_spec(name)
@@ -773,7 +783,7 @@ def publish(
             # what a browser trains at most (chapter 1's live part): the quick profile's budget, so that
             # a site built in the full profile does not ask a phone for 100 epochs
             "browser_epochs": min((e for e in (entry.epochs.get(profile), entry.epochs.get("quick")) if e), default=None),
-            "history": learning_curves((histories or {}).get(name) or {}, per_epoch),
+            "history": learning_curves((histories or {}).get(name) or {}, per_epoch(entry, profile, split)),
             "files": [
                 {"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": sha256_of(path),
                  **({"gzip": gzip_copy(path, f"{name}/")} if kind == "weights" else {})}

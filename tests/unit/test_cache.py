@@ -81,6 +81,7 @@ def test_key_changes_with_profile_and_architecture(monkeypatch, tiny_dense):
     {"epochs": {"tiny": 4}},
     {"inputs": "image"},
     {"build": models.cnn, "architecture": {}},
+    {"train_images": {"tiny": 40}},
 ])
 def test_key_changes_with_the_registry_entry(monkeypatch, tiny_dense, changes):
     key = cache.model_key("tiny_dense", TINY)
@@ -90,7 +91,8 @@ def test_key_changes_with_the_registry_entry(monkeypatch, tiny_dense, changes):
 
 def test_key_ignores_what_does_not_change_the_weights(monkeypatch, tiny_dense):
     key = cache.model_key("tiny_dense", TINY)
-    monkeypatch.setitem(models.MODELS, "tiny_dense", tiny_spec(title="renamed", wants_gpu=True))
+    monkeypatch.setitem(models.MODELS, "tiny_dense", tiny_spec(title="renamed", wants_gpu=True,
+                                                               train_images={"other": 40}))
     assert cache.model_key("tiny_dense", TINY) == key
 
 

@@ -188,3 +188,10 @@ def test_truncated_archive(tmp_path, tiny_npz):
     cut.write_bytes(tiny_npz.read_bytes()[: tiny_npz.stat().st_size // 2])
     with pytest.raises(data.MnistError, match=r"cut\.npz: (not a readable|truncated or corrupt)"):
         data.read_npz(cut, verify_hashes=False)
+
+
+@pytest.mark.parametrize("n", [60000, 120, 7, 1])
+def test_training_split_size_is_what_the_split_keeps(n):
+    x = np.arange(n)
+    assert len(data.train_val_split(x, x)[0]) == data.training_split_size(n)
+    assert data.training_split_size(60000) == 50000

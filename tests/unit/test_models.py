@@ -96,6 +96,20 @@ def test_every_model_has_a_budget_in_every_profile():
         assert set(spec.epochs) == set(PROFILES), spec.name
 
 
+def test_the_dense_network_trains_on_every_image_in_both_profiles_and_the_cnns_follow_the_profile():
+    quick, full = PROFILES["quick"], PROFILES["full"]
+    assert models.spec("dense").training_profile(quick) == Profile(**{**quick.as_dict(), "n_train": None})
+    assert models.spec("dense").training_profile(full) == full
+    for name in ("cnn", "augmented_cnn"):
+        assert models.spec(name).training_profile(quick) is quick
+    tiny = Profile("tiny", 10, 10)
+    assert models.spec("dense").training_profile(tiny) is tiny  # no entry for it: the profile's own
+    assert models.spec("dense").images_per_epoch(quick, 50000) == 50000
+    assert models.spec("cnn").images_per_epoch(quick, 50000) == quick.n_train < 50000
+    assert models.spec("cnn").images_per_epoch(quick, 100) == 100  # a smaller split: all of it
+    assert models.spec("cnn").images_per_epoch(full, 50000) == 50000
+
+
 def test_missing_budget_is_a_clear_error():
     with pytest.raises(ValueError, match="model 'cnn' has no epoch budget for profile 'tiny'.*'full', 'quick'"):
         models.spec("cnn").epochs_for(Profile("tiny", 10, 10))

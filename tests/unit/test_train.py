@@ -82,10 +82,22 @@ def test_training_learns_an_easy_problem():
 def test_train_named_follows_the_registry_entry(tiny_dense, capsys):
     model, history = train.train_named("tiny_dense", TINY, separable_arrays())
     out = capsys.readouterr().out
-    assert "training 'tiny_dense' for at most 3 epochs (tiny profile)" in out
+    assert "training 'tiny_dense' for at most 3 epochs on 80 images (tiny profile)" in out
     assert model.get_config() == tiny_dense.new().get_config()
     assert model.compiled
     assert 1 <= len(history["val_accuracy"]) <= 3
+
+
+@pytest.mark.parametrize("budget, seen", [({"tiny": 40}, 40), ({"tiny": None}, 100), ({"other": 40}, 80)])
+def test_train_named_takes_the_model_s_own_training_images(monkeypatch, tiny_dense, capsys, budget, seen):
+    # separable_arrays() has 120 training images: 100 after the validation split, 80 under TINY
+    monkeypatch.setitem(models.MODELS, "tiny_dense", models.ModelSpec(**{**vars(tiny_dense), "train_images": budget}))
+    seen_sizes = []
+    monkeypatch.setattr(train, "fit_profile", lambda model, splits, profile, epochs: seen_sizes.append(
+        (len(splits.x_train), profile.n_val, profile.batch_size)) or {})
+    train.train_named("tiny_dense", TINY, separable_arrays())
+    assert seen_sizes == [(seen, TINY.n_val, TINY.batch_size)]
+    assert f"on {seen} images" in capsys.readouterr().out
 
 
 def test_train_named_is_reproducible_whatever_ran_before(tiny_dense):

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 
-from labsupport import data, models, published, webexport
+from labsupport import data, models, profile, published, webexport
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "web" / "node_modules"
@@ -375,6 +375,16 @@ def test_learning_curves_keep_the_per_epoch_figures_and_the_epoch_size():
     assert webexport.learning_curves({}, 1000) == {}
 
 
+def test_images_per_epoch_follow_the_profile_and_the_model_s_own_budget():
+    quick = profile.PROFILES["quick"]
+    assert webexport.per_epoch(models.spec("cnn"), "quick", 50000) == quick.n_train < 50000
+    assert webexport.per_epoch(models.spec("dense"), "quick", 50000) == 50000  # every image, its entry says
+    assert webexport.per_epoch(models.spec("cnn"), "quick", 100) == 100  # a smaller split: all of it
+    assert webexport.per_epoch(models.spec("cnn"), "full", 50000) == 50000
+    assert webexport.per_epoch(models.spec("cnn"), "tiny", 700) == 700  # an unknown profile caps nothing
+    assert webexport.per_epoch(models.spec("cnn"), "quick", None) is None
+
+
 def test_publish_ships_the_training_set_and_the_build_s_curves_with_train_arrays(tmp_path):
     networks = {"dense": randomized("dense")}
     history = {"loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_loss": [0.4, 0.35], "val_accuracy": [0.85, 0.88]}
@@ -389,8 +399,9 @@ def test_publish_ships_the_training_set_and_the_build_s_curves_with_train_arrays
     assert (manifest.parent / entry["path"]).stat().st_size == entry["bytes"]
     dense = document["models"][0]
     assert dense["epochs"] == models.spec("dense").epochs["quick"]
-    # the quick profile trains on 15 000 of the split's training images per epoch
-    assert dense["history"] == {**history, "images_per_epoch": 15000}
+    # the dense network's registry entry gives it the whole split (15 050 images here) in the quick profile
+    split = len(data.train_val_split(np.arange(18060), np.arange(18060) % 10)[0])
+    assert dense["history"] == {**history, "images_per_epoch": split} and split == 15050 == data.training_split_size(18060)
     without = json.loads(webexport.publish(networks, "tiny", tmp_path / "b", arrays[1]).read_text())
     assert "training_set" not in without and without["models"][0]["history"] == {}
     assert dense["browser_epochs"] == models.spec("dense").epochs["quick"]
