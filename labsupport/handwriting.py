@@ -400,6 +400,27 @@ def accuracy_rows(results: Results) -> list[tuple[str, str, int, dict[str, float
     return rows
 
 
+def source_rows(
+    results: Results, pipeline: str = "new", tuned: Collection[str] = TUNED_SOURCES
+) -> list[tuple[str, str, int, dict[str, float]]]:
+    """Accuracy on the sources the pipeline was tuned on, beside that on held-out sources.
+
+    Rows in :func:`accuracy_rows`'s form, ``(pipeline, "tuned sources", n,
+    {model: accuracy})`` and ``(pipeline, "held-out sources", n, ...)``; no
+    rows when the samples' origins are not known (no ``source_repo`` in the
+    manifest), one when every image is on one side. The held-out row is the
+    fairer estimate for a new writer: no decision about the pipeline looked
+    at those sources when it was tuned (see :data:`TUNED_SOURCES`).
+    """
+    rows = []
+    for name, chosen in (("tuned sources", tuned_mask(results.samples, tuned)),
+                         ("held-out sources", held_out_mask(results.samples, tuned))):
+        if chosen.any():
+            rows.append((pipeline, name, int(chosen.sum()),
+                         {m: float(results.correct(pipeline, m)[chosen].mean()) for m in results.models}))
+    return rows
+
+
 def style_rows(results: Results, pipeline: str = "new") -> list[tuple[str, str, int, dict[str, float]]]:
     """Accuracy on each writing style MNIST rarely has, beside the same digit written MNIST's way.
 

@@ -34,8 +34,8 @@ N_CLASSES = 10
 
 #: Momentum of every batch-normalization layer's moving averages (Keras's default is 0.99).
 #: With 0.99 the averages move 1 % of the way towards each batch's statistics, so they
-#: lag behind the weights for a few hundred steps: in the quick profile (4 epochs of
-#: 118 steps) the CNNs' validation accuracy after epoch 1 was 0.30-0.66 and their test
+#: lag behind the weights for a few hundred steps: in the quick profile (then 4 epochs
+#: of 118 steps) the CNNs' validation accuracy after epoch 1 was 0.30-0.66 and their test
 #: accuracy over three seeds 0.971-0.987. With 0.9 (PyTorch's default) it was 0.97-0.98
 #: after epoch 1, test 0.982-0.989, and on real handwriting 1.5-2 points better
 #: (tools/benchmarks/own_digits.py, seeds 42, 1, 2). Chapter 3 shows the lag.
@@ -266,7 +266,7 @@ def build(name: str) -> keras.Model:
 
 
 # The dense network trains in seconds even on a CPU, so the quick profile gives it every
-# training image (50 000; 8 epochs take about 15 s on 2 cores). With the profile's 15 000 it
+# training image (50 000; 8 epochs take about 15 s on 2 cores). With 15 000 (the profile's then) it
 # was 3.8 points worse on real handwriting (0.923 vs 0.961 on the 368 development images,
 # mean of seeds 42, 1, 2) and 1.5 points on MNIST's test set.
 register(ModelSpec(
@@ -274,10 +274,10 @@ register(ModelSpec(
     architecture={"n_hidden": 512}, title="dense network", train_images={"quick": None},
 ))
 register(ModelSpec(
-    "cnn", cnn, inputs="image", epochs={"quick": 4, "full": 20},
+    "cnn", cnn, inputs="image", epochs={"quick": 3, "full": 20},
     wants_gpu=True, title="CNN",
 ))
 register(ModelSpec(
-    "augmented_cnn", augmented_cnn, inputs="image", epochs={"quick": 4, "full": 20},
+    "augmented_cnn", augmented_cnn, inputs="image", epochs={"quick": 3, "full": 20},
     augmented=True, styled=True, wants_gpu=True, architecture=dict(RANGES), title="augmented CNN",
 ))

@@ -1,5 +1,6 @@
 """labsupport.handwriting: the networks measured on folders of handwriting and on the hard synthetic set."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -194,3 +195,17 @@ def test_style_rows_put_each_rare_style_beside_the_same_digit_written_as_in_mnis
 
 def test_digit_accuracy_counts_images_every_network_got_right():
     assert handwriting.digit_accuracy(_styled_results()) == {1: 0.75, 7: 0.0}
+
+
+def test_source_rows_put_the_tuned_sources_beside_the_held_out_ones():
+    results = _styled_results()
+    origins = ["writer/a", "writer/b", "writer/a", "writer/c", ""]  # the last one's origin is unknown
+    results = handwriting.Results([dataclasses.replace(s, origin=o) for s, o in zip(results.samples, origins)],
+                                  results.probabilities, results.failures)
+    rows = handwriting.source_rows(results, tuned={"writer/a"})
+    assert rows == [
+        ("new", "tuned sources", 2, {"dense": 1.0, "cnn": 0.5}),
+        ("new", "held-out sources", 2, {"dense": 1.0, "cnn": 1.0}),
+    ]
+    assert handwriting.source_rows(results, tuned={"writer/a", "writer/b", "writer/c"})[1:] == []
+    assert handwriting.source_rows(_styled_results()) == []  # origins not known: no rows
