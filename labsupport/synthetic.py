@@ -335,6 +335,42 @@ def crop_tight(photo: Image.Image, share: float = CLOSEUP_CROP) -> Image.Image:
     return photo.crop(box).resize((w, h), Image.Resampling.BICUBIC)
 
 
+#: A felt-tip close-up (:func:`felt_tip_photo`): its stroke's width, and how many hairs its ragged edge has.
+FELT_TIP_WIDTH = 45
+FELT_TIP_HAIRS = 600
+
+
+def felt_tip_ink(seed: int = HARD_SEED) -> np.ndarray:
+    """The ink of a flagged 1 drawn with a felt-tip pen close up: a thick stroke with a ragged edge.
+
+    A 400x280 mask: a :data:`FELT_TIP_WIDTH`-pixel stroke and its flag, with
+    :data:`FELT_TIP_HAIRS` hairs of one pixel, 3 to 9 long, sticking out
+    of the edge in random directions (a felt-tip on paper, photographed
+    from near). Each hair's tip is a local maximum of the distance to the
+    paper, and there are more of them than points on the stroke's middle
+    line: the trouble of :func:`labsupport.digits.stroke_width`'s ridge.
+    """
+    rng = np.random.default_rng(seed)
+    ink = np.zeros((400, 280), bool)
+    ink[60:340, 120:120 + FELT_TIP_WIDTH] = True  # the stem
+    ink[60:60 + FELT_TIP_WIDTH, 75:120 + FELT_TIP_WIDTH] = True  # the flag
+    inner = np.zeros_like(ink)
+    inner[1:-1, 1:-1] = ink[1:-1, 1:-1] & ink[:-2, 1:-1] & ink[2:, 1:-1] & ink[1:-1, :-2] & ink[1:-1, 2:]
+    edge = np.argwhere(ink & ~inner)
+    for y, x in edge[rng.integers(len(edge), size=FELT_TIP_HAIRS)]:
+        angle, length = rng.uniform(0, 2 * np.pi), rng.integers(3, 10)
+        for t in range(length):
+            ink[round(y + np.sin(angle) * t), round(x + np.cos(angle) * t)] = True
+    return ink
+
+
+def felt_tip_photo(seed: int = HARD_SEED) -> Image.Image:
+    """:func:`felt_tip_ink` as a grey photo: dark ink on slightly noisy paper, a 1."""
+    ink = felt_tip_ink(seed)
+    paper = np.clip(200 + np.random.default_rng(seed + 1).normal(0, 4, ink.shape), 0, 255)
+    return Image.fromarray(np.where(ink, 30, paper).astype(np.uint8))
+
+
 def make_hard_set(n_per_digit: int, seed: int = HARD_SEED, size: int = 480) -> list[tuple[int, Image.Image]]:
     """``n_per_digit`` photos of each digit 0-9 with two troubles each (:func:`hard_style`), reproducible from ``seed``.
 

@@ -186,6 +186,7 @@ def synthetic_mads() -> dict[str, float]:
     photos = {name: image for name, _, image in synthetic.sample_photos(SAMPLES)}
     for k, (label, image) in enumerate(synthetic.make_hard_set(n_per_digit=2)):
         photos[f"hard_{k:02d}_digit{label}"] = image
+    photos["felt_tip"] = synthetic.felt_tip_photo()
     return compare(photos)
 
 
@@ -247,7 +248,7 @@ def test_thickening_that_keeps_holes_is_the_same():
 
 
 def test_sample_photos_give_the_same_digits(synthetic_mads):
-    samples = {k: v for k, v in synthetic_mads.items() if not k.startswith("hard_")}
+    samples = {k: v for k, v in synthetic_mads.items() if not k.startswith("hard_") and k != "felt_tip"}
     assert len(samples) == len(synthetic.SAMPLES)
     report("sample photos", samples)
     bad = {k: round(v, 4) for k, v in samples.items() if v > MAX_MAD}
@@ -260,6 +261,11 @@ def test_hard_synthetic_photos_give_the_same_digits(synthetic_mads):
     report("hard synthetic photos", hard)
     bad = {k: round(v, 4) for k, v in hard.items() if v > MAX_MAD}
     assert not bad, f"JavaScript and Python differ by more than {MAX_MAD}: {bad}"
+
+
+def test_a_felt_tip_close_up_gives_the_same_digit(synthetic_mads):
+    """The hairs of a ragged thick stroke are left out of the stroke width alike (stroke_width's hair filter)."""
+    assert synthetic_mads["felt_tip"] <= MAX_MAD
 
 
 @pytest.mark.parametrize("transparent", [False, True], ids=["white-canvas", "transparent-canvas"])

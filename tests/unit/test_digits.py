@@ -337,6 +337,31 @@ def test_stroke_width_is_set_to_mnists_thin_strokes_grown_thick_ones_thinned():
     assert 1.5 <= (fitted > 0.5).sum(axis=1).mean() <= 4  # about MNIST's stroke width
 
 
+def ridge_median_width(mask: np.ndarray) -> float:
+    """stroke_width's measure without its hair filter: twice the median depth of every ridge point."""
+    distance = ndimage.distance_transform_edt(np.pad(mask, 1))
+    ridge = np.pad(mask, 1) & (distance >= ndimage.maximum_filter(distance, size=3))
+    return float(2 * np.median(distance[ridge]))
+
+
+def test_stroke_width_of_a_ragged_felt_tip_stroke_is_the_strokes_not_its_hairs():
+    ink = synthetic.felt_tip_ink()
+    assert ridge_median_width(ink) <= 3  # the hairs' tips outnumber the stroke's middle line
+    assert abs(digits.stroke_width(ink) - synthetic.FELT_TIP_WIDTH) <= 3
+    thin = np.zeros((200, 100), bool)
+    thin[20:180, 49:51] = True  # a fine pen's stroke, 2 px, with a few hairs of its own
+    thin[[50, 90, 130], 51:54] = True
+    assert digits.stroke_width(thin) == ridge_median_width(thin) == 2
+
+
+def test_a_felt_tip_close_up_is_thinned_not_blotted_out():
+    steps = digits.preprocess(synthetic.felt_tip_photo())
+    # measured as a hairline (0.14 px in the box), it was thickened into a blob
+    assert steps.stroke_in_box > 2
+    assert digits.stroke_width(steps.digit > 127) <= 4.5
+    assert (steps.digit > 127).mean() < 0.12
+
+
 def test_crop_digit_keeps_only_the_digits_ink():
     flat = np.full((50, 50), 0.3, np.float32)
     mask = np.zeros((50, 50), bool)

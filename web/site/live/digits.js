@@ -101,6 +101,8 @@
   const NEAR_SHARE = 0.25;
   /** ... unless they are smaller than this share of the largest blob. */
   const PIECE_SHARE = 0.01;
+  /** A ridge point less than this share as deep as the deepest one near it is a hair on a ragged edge. */
+  const HAIR_SHARE = 0.5;
   /** MNIST's strokes are about this wide, in pixels of the 20x20 box. */
   const STROKE_WIDTH_IN_BOX = 2.8;
   /** Holes and gaps must survive setStrokeWidth at least this many pixels of the 20x20 box across. */
@@ -1663,7 +1665,24 @@
     return [top, bottom + 1, left, right + 1];
   }
 
-  /** Port of stroke_width: twice the given percentile of the distance to the background along the strokes' ridge. */
+  /** The largest distance within ``radius`` pixels (a square window, cut at the border) of pixel ``i``. */
+  function nearbyMaximum(distance, width, height, i, radius) {
+    const y0 = Math.floor(i / width);
+    const x0 = i - y0 * width;
+    let most = -Infinity;
+    for (let y = Math.max(0, y0 - radius); y <= Math.min(height - 1, y0 + radius); y++) {
+      const row = y * width;
+      for (let x = Math.max(0, x0 - radius); x <= Math.min(width - 1, x0 + radius); x++) {
+        if (distance[row + x] > most) most = distance[row + x];
+      }
+    }
+    return most;
+  }
+
+  /**
+   * Port of stroke_width: twice the given percentile of the distance to the background along the
+   * strokes' ridge, without the tips of hairs on a thick stroke's ragged edge (HAIR_SHARE).
+   */
   function strokeWidth(mask, percentile) {
     percentile = percentile === undefined ? 50 : percentile;
     const { width, height, data } = mask;
@@ -1685,10 +1704,20 @@
       const v = distance[i];
       if (v >= distance[i - w - 1] && v >= distance[i - w] && v >= distance[i - w + 1] && v >= distance[i - 1] &&
           v >= distance[i + 1] && v >= distance[i + w - 1] && v >= distance[i + w] && v >= distance[i + w + 1]) {
-        ridge.push(v);
+        ridge.push(i);
       }
     }
-    return 2 * quantile(ridge, percentile / 100, false);
+    let depths = ridge.map((i) => distance[i]);
+    // maximum_filter(size=2 * radius + 1) with scipy's reflected border takes the same maximum as a
+    // window cut at the border: the reflected pixels lie inside the window already
+    let deepest = 0;
+    for (const v of depths) if (v > deepest) deepest = v;
+    const radius = Math.floor(deepest / 2);
+    if (radius >= 2) {
+      depths = ridge.filter((i) => distance[i] >= HAIR_SHARE * nearbyMaximum(distance, w, height + 2, i, radius))
+        .map((i) => distance[i]);
+    }
+    return 2 * quantile(depths, percentile / 100, false);
   }
 
   /** Port of crop_digit: the digit's own ink, cut out to its bounding box; everything else black. */
@@ -1888,7 +1917,7 @@
     }
     const crop = cropDigit(found.flat, found.digitMask);
     const strokeInBox = (strokeWidth(above(crop, 0)) * BOX) / Math.max(crop.height, crop.width);
-    const stroked = setStrokeWidth(crop);
+    const stroked = setStrokeWidth(crop, STROKE_WIDTH_IN_BOX, true);
     const fitted = fitBox(stroked);
     const digit = centerByMass(fitted);
     return {
@@ -1962,7 +1991,7 @@
     MAX_PIXELS, MAX_BYTES, MIN_SIDE, MIN_CONTRAST, MIN_DIGIT_SHARE, WORK_SIDE, BOX, FIELD, LUMA, INK_SHARE,
     LOCAL_SHARE, BACKGROUND_SHARE, BACKGROUND_PER_STROKE, BACKGROUND_MAX_SHARE, LINE_RUN_SHARE,
     LINE_SPAN_SHARE, LINE_TILT_SHARE, MIN_LINES, LINE_WIDTH_SHARE, MIN_INK, WEAK_SHARE, EIGHT, NEAR_SHARE,
-    PIECE_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN, SKEW_SURE, FRAME_SHARE,
+    PIECE_SHARE, HAIR_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN, SKEW_SURE, FRAME_SHARE,
     FRAME_AGREE, HOLE_IN_BOX,
     // errors
     DigitImageError, MESSAGES, checkFile, checkSize, notAnImage,
