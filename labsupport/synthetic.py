@@ -335,7 +335,8 @@ def crop_tight(photo: Image.Image, share: float = CLOSEUP_CROP) -> Image.Image:
     return photo.crop(box).resize((w, h), Image.Resampling.BICUBIC)
 
 
-#: A felt-tip close-up (:func:`felt_tip_photo`): its stroke's width, and how many hairs its ragged edge has.
+#: A felt-tip close-up (:func:`felt_tip_photo`): its stroke's width, and how many hairs are drawn
+#: from its edge (those pointing into the stroke vanish in it; the others merge into a fringe).
 FELT_TIP_WIDTH = 45
 FELT_TIP_HAIRS = 600
 
@@ -343,12 +344,13 @@ FELT_TIP_HAIRS = 600
 def felt_tip_ink(seed: int = HARD_SEED) -> np.ndarray:
     """The ink of a flagged 1 drawn with a felt-tip pen close up: a thick stroke with a ragged edge.
 
-    A 400x280 mask: a :data:`FELT_TIP_WIDTH`-pixel stroke and its flag, with
-    :data:`FELT_TIP_HAIRS` hairs of one pixel, 3 to 9 long, sticking out
-    of the edge in random directions (a felt-tip on paper, photographed
-    from near). Each hair's tip is a local maximum of the distance to the
-    paper, and there are more of them than points on the stroke's middle
-    line: the trouble of :func:`labsupport.digits.stroke_width`'s ridge.
+    A 400x280 mask: a :data:`FELT_TIP_WIDTH`-pixel stroke and its flag,
+    with up to :data:`FELT_TIP_HAIRS` hairs one pixel thin, reaching 2 to 8
+    pixels beyond the edge in random directions (those pointing inwards
+    vanish in the stroke): the ragged fringe of a felt-tip on paper,
+    photographed from near. The hairs' pixels are ridge points too, more
+    of them than points on the stroke's middle line: the trouble of
+    :func:`labsupport.digits.stroke_width`'s ridge.
     """
     rng = np.random.default_rng(seed)
     ink = np.zeros((400, 280), bool)

@@ -224,7 +224,7 @@ def thin_loops_crops() -> dict[str, np.ndarray]:
 
 
 def test_thickening_that_keeps_holes_is_the_same():
-    """set_stroke_width(keep_holes=True) and count_holes, which preprocess does not use, agree with the port."""
+    """set_stroke_width(keep_holes=True) and count_holes, which preprocess uses, agree with the port."""
     crops = thin_loops_crops()
     records = {name: {"width": c.shape[1], "height": c.shape[0], "data": c.ravel().tolist()} for name, c in crops.items()}
     script = (
@@ -264,8 +264,35 @@ def test_hard_synthetic_photos_give_the_same_digits(synthetic_mads):
 
 
 def test_a_felt_tip_close_up_gives_the_same_digit(synthetic_mads):
-    """The hairs of a ragged thick stroke are left out of the stroke width alike (stroke_width's hair filter)."""
     assert synthetic_mads["felt_tip"] <= MAX_MAD
+
+
+def test_stroke_width_leaves_out_the_same_hairs():
+    """stroke_width's hair filter, exactly alike: a felt-tip stroke's ink, and random blobs with specks and lines."""
+    rng = np.random.default_rng(7)
+    masks = {"felt_tip": synthetic.felt_tip_ink()}
+    for k in range(12):
+        mask = np.zeros((int(rng.integers(40, 160)), int(rng.integers(40, 160))), bool)
+        yy, xx = np.mgrid[:mask.shape[0], :mask.shape[1]]
+        for _ in range(3):  # discs of all sizes, some running off the edge
+            cy, cx, r = rng.integers(0, mask.shape[0]), rng.integers(0, mask.shape[1]), rng.integers(2, 25)
+            mask |= (yy - cy) ** 2 + (xx - cx) ** 2 <= r**2
+        mask |= rng.random(mask.shape) < 0.02  # specks
+        mask[int(rng.integers(mask.shape[0])), :] = True  # a thin line
+        masks[f"random_{k}"] = mask
+    records = {name: {"width": m.shape[1], "height": m.shape[0], "data": m.ravel().astype(int).tolist()}
+               for name, m in masks.items()}
+    script = (
+        f"const L = require({json.dumps(str(PORT))}); const masks = {json.dumps(records)}; const out = {{}};"
+        "for (const [k, m] of Object.entries(masks)) { const mask = {width: m.width, height: m.height, "
+        "data: Uint8Array.from(m.data)}; out[k] = [L.strokeWidth(mask, 50), L.strokeWidth(mask, 90)]; }"
+        "console.log(JSON.stringify(out));"
+    )
+    done = subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout)
+    assert found["felt_tip"][0] > 40  # the hairs left out: the stroke is 45 px wide
+    for name, mask in masks.items():
+        assert found[name] == [digits.stroke_width(mask, 50), digits.stroke_width(mask, 90)], name
 
 
 @pytest.mark.parametrize("transparent", [False, True], ids=["white-canvas", "transparent-canvas"])

@@ -352,6 +352,12 @@ def test_stroke_width_of_a_ragged_felt_tip_stroke_is_the_strokes_not_its_hairs()
     thin[20:180, 49:51] = True  # a fine pen's stroke, 2 px, with a few hairs of its own
     thin[[50, 90, 130], 51:54] = True
     assert digits.stroke_width(thin) == ridge_median_width(thin) == 2
+    both = np.zeros((200, 200), bool)
+    both[20:180, 20:50] = True  # a 30-px stroke: ridge points within 7 px of it are weighed against it
+    both[20:180, 120:122] = True  # a fine stroke 70 px away, longer in ridge points
+    both[60:140, 160:162] = True
+    assert digits.stroke_width(both) == ridge_median_width(both) == 2  # the fine strokes keep their ridge
+    assert digits.stroke_width(both, 90) >= 28
 
 
 def test_a_felt_tip_close_up_is_thinned_not_blotted_out():

@@ -1665,20 +1665,6 @@
     return [top, bottom + 1, left, right + 1];
   }
 
-  /** The largest distance within ``radius`` pixels (a square window, cut at the border) of pixel ``i``. */
-  function nearbyMaximum(distance, width, height, i, radius) {
-    const y0 = Math.floor(i / width);
-    const x0 = i - y0 * width;
-    let most = -Infinity;
-    for (let y = Math.max(0, y0 - radius); y <= Math.min(height - 1, y0 + radius); y++) {
-      const row = y * width;
-      for (let x = Math.max(0, x0 - radius); x <= Math.min(width - 1, x0 + radius); x++) {
-        if (distance[row + x] > most) most = distance[row + x];
-      }
-    }
-    return most;
-  }
-
   /**
    * Port of stroke_width: twice the given percentile of the distance to the background along the
    * strokes' ridge, without the tips of hairs on a thick stroke's ragged edge (HAIR_SHARE).
@@ -1708,14 +1694,12 @@
       }
     }
     let depths = ridge.map((i) => distance[i]);
-    // maximum_filter(size=2 * radius + 1) with scipy's reflected border takes the same maximum as a
-    // window cut at the border: the reflected pixels lie inside the window already
     let deepest = 0;
     for (const v of depths) if (v > deepest) deepest = v;
     const radius = Math.floor(deepest / 2);
     if (radius >= 2) {
-      depths = ridge.filter((i) => distance[i] >= HAIR_SHARE * nearbyMaximum(distance, w, height + 2, i, radius))
-        .map((i) => distance[i]);
+      const near = maximumFilter({ width: w, height: height + 2, data: distance }, 2 * radius + 1, 2 * radius + 1).data;
+      depths = ridge.filter((i) => distance[i] >= HAIR_SHARE * near[i]).map((i) => distance[i]);
     }
     return 2 * quantile(depths, percentile / 100, false);
   }
