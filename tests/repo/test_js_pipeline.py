@@ -224,7 +224,7 @@ def thin_loops_crops() -> dict[str, np.ndarray]:
 
 
 def test_thickening_that_keeps_holes_is_the_same():
-    """set_stroke_width(keep_holes=True) and count_holes, which preprocess uses, agree with the port."""
+    """set_stroke_width(keep_holes=True) and count_holes, which preprocess does not use, agree with the port."""
     crops = thin_loops_crops()
     records = {name: {"width": c.shape[1], "height": c.shape[0], "data": c.ravel().tolist()} for name, c in crops.items()}
     script = (

@@ -103,7 +103,7 @@ function timedSteps(L, photo, times) {
     for (let i = 0; i < mask.length; i++) mask[i] = values[i] > 0 ? 1 : 0;
     return L.strokeWidth({ width: crop.width, height: crop.height, data: mask });
   });
-  const stroked = t("setStrokeWidth", () => L.setStrokeWidth(crop, L.STROKE_WIDTH_IN_BOX, true));
+  const stroked = t("setStrokeWidth", () => L.setStrokeWidth(crop));
   const fitted = t("fitBox", () => L.fitBox(stroked));
   const digit = t("centerByMass", () => L.centerByMass(fitted));
   if (L.zoomBox(found.digitMask, [photo.width, photo.height]) !== null) throw new Error("a pad drawing needs no zoom");

@@ -1901,7 +1901,7 @@
     }
     const crop = cropDigit(found.flat, found.digitMask);
     const strokeInBox = (strokeWidth(above(crop, 0)) * BOX) / Math.max(crop.height, crop.width);
-    const stroked = setStrokeWidth(crop, STROKE_WIDTH_IN_BOX, true);
+    const stroked = setStrokeWidth(crop);
     const fitted = fitBox(stroked);
     const digit = centerByMass(fitted);
     return {
