@@ -16,6 +16,7 @@ import itertools
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+from scipy import ndimage
 
 #: Each digit as strokes of points in a unit box (x right, y down). Strokes
 #: whose name ends in "~" are smoothed into curves; the others keep corners.
@@ -356,9 +357,7 @@ def felt_tip_ink(seed: int = HARD_SEED) -> np.ndarray:
     ink = np.zeros((400, 280), bool)
     ink[60:340, 120:120 + FELT_TIP_WIDTH] = True  # the stem
     ink[60:60 + FELT_TIP_WIDTH, 75:120 + FELT_TIP_WIDTH] = True  # the flag
-    inner = np.zeros_like(ink)
-    inner[1:-1, 1:-1] = ink[1:-1, 1:-1] & ink[:-2, 1:-1] & ink[2:, 1:-1] & ink[1:-1, :-2] & ink[1:-1, 2:]
-    edge = np.argwhere(ink & ~inner)
+    edge = np.argwhere(ink & ~ndimage.binary_erosion(ink))
     for y, x in edge[rng.integers(len(edge), size=FELT_TIP_HAIRS)]:
         angle, length = rng.uniform(0, 2 * np.pi), rng.integers(3, 10)
         for t in range(length):

@@ -346,7 +346,7 @@ def ridge_median_width(mask: np.ndarray) -> float:
 
 def test_stroke_width_of_a_ragged_felt_tip_stroke_is_the_strokes_not_its_hairs():
     ink = synthetic.felt_tip_ink()
-    assert ridge_median_width(ink) <= 3  # the hairs' tips outnumber the stroke's middle line
+    assert ridge_median_width(ink) <= 3  # the hairs' ridge points outnumber the stroke's middle line
     assert abs(digits.stroke_width(ink) - synthetic.FELT_TIP_WIDTH) <= 3
     thin = np.zeros((200, 100), bool)
     thin[20:180, 49:51] = True  # a fine pen's stroke, 2 px, with a few hairs of its own

@@ -1667,7 +1667,7 @@
 
   /**
    * Port of stroke_width: twice the given percentile of the distance to the background along the
-   * strokes' ridge, without the tips of hairs on a thick stroke's ragged edge (HAIR_SHARE).
+   * strokes' ridge, leaving out the hairs of a thick stroke's ragged edge (HAIR_SHARE).
    */
   function strokeWidth(mask, percentile) {
     percentile = percentile === undefined ? 50 : percentile;
