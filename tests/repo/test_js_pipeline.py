@@ -204,8 +204,10 @@ def test_the_port_has_every_constant_of_the_python_pipeline():
 
 
 def thin_loops_crops() -> dict[str, np.ndarray]:
-    """Crops of fine-pen digits with small loops and gaps (a closed 4, an open 4, a 6), ink 1 on 0."""
+    """Crops of fine-pen digits with small loops and gaps (a closed 4, an open 4, a 6, a broken 0), ink 1 on 0."""
+    turn = np.linspace(0.1, 2 * np.pi - 0.1, 40)  # a 0 that a pen skipping left open at its right
     shapes = {
+        "broken-0": (list(zip(0.5 + 0.48 * np.cos(turn), 0.5 + 0.48 * np.sin(turn))), None, 70),
         "closed-4": ([(0.62, 0.98), (0.62, 0.02), (0.3, 0.62), (0.95, 0.62)], None, 100),
         "open-4": ([(0.4, 0.02), (0.2, 0.62), (0.95, 0.62)], [(0.62, 0.02), (0.62, 0.98)], 80),
         "six": ([(0.8, 0.05), (0.3, 0.5), (0.25, 0.85), (0.5, 0.97), (0.75, 0.8), (0.6, 0.62), (0.3, 0.7)], None, 90),
@@ -224,27 +226,30 @@ def thin_loops_crops() -> dict[str, np.ndarray]:
 
 
 def test_thickening_that_keeps_holes_is_the_same():
-    """set_stroke_width(keep_holes=True) and count_holes, which preprocess does not use, agree with the port."""
+    """set_stroke_width, holes_and_gaps and count_holes agree with the port on small loops and gaps."""
     crops = thin_loops_crops()
     records = {name: {"width": c.shape[1], "height": c.shape[0], "data": c.ravel().tolist()} for name, c in crops.items()}
     script = (
         f"const L = require({json.dumps(str(PORT))}); const crops = {json.dumps(records)}; const out = {{}};"
         "for (const [k, c] of Object.entries(crops)) { const image = {width: c.width, height: c.height, "
-        "data: Float32Array.from(c.data)}; const s = L.setStrokeWidth(image, undefined, true); "
+        "data: Float32Array.from(c.data)}; const s = L.setStrokeWidth(image); "
         "const mask = {width: c.width, height: c.height, data: Uint8Array.from(c.data, (v) => v > 0)}; "
-        "out[k] = {width: s.width, height: s.height, data: Array.from(s.data), "
+        "const r = L.holesAndGaps(mask); "
+        "out[k] = {width: s.width, height: s.height, data: Array.from(s.data), ids: r.ids, gaps: [...r.gaps], "
         "holes: [L.countHoles(mask), L.countHoles(mask, 0, L.boundingBox(mask))]}; }"
         "console.log(JSON.stringify(out));"
     )
     done = subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, check=True)  # too long for -e
     found = json.loads(done.stdout)
     for name, crop in crops.items():
-        py = digits.set_stroke_width(crop, keep_holes=True)
+        py = digits.set_stroke_width(crop)
         js = np.array(found[name]["data"], dtype=np.float32).reshape(found[name]["height"], found[name]["width"])
         assert js.shape == py.shape, name
         assert np.abs(js - py).max() <= 1e-6, name
         mask = crop > 0
         assert found[name]["holes"] == [digits.count_holes(mask), digits.count_holes(mask, 0, digits.bounding_box(mask))]
+        regions = digits.holes_and_gaps(mask)
+        assert (found[name]["ids"], sorted(found[name]["gaps"])) == (regions.ids, sorted(regions.gaps)), name
 
 
 def test_sample_photos_give_the_same_digits(synthetic_mads):

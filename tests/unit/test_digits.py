@@ -530,12 +530,50 @@ def test_thickening_keeps_an_open_4s_gap():
 
 
 def test_thickening_without_small_loops_is_unchanged():
-    """A digit with no narrow hole or gap is grown to MNIST's width as before; preprocess does not keep holes."""
+    """A digit with no narrow hole or gap is grown to MNIST's width as before."""
     crop = np.zeros((100, 12), np.float32)
     crop[:, 4:8] = 1.0
-    np.testing.assert_array_equal(digits.set_stroke_width(crop, keep_holes=True), plain_dilation(crop))
+    np.testing.assert_array_equal(digits.set_stroke_width(crop), plain_dilation(crop))
     four = thin_four(closed=True)
-    np.testing.assert_array_equal(digits.set_stroke_width(four), plain_dilation(four))
+    np.testing.assert_array_equal(digits.set_stroke_width(four, keep_holes=False), plain_dilation(four))
+
+
+def thin_ring(height: int = 150, pen: int = 3, gap: float = 0.0) -> np.ndarray:
+    """A fine pen's 0 (an ellipse, ink 1 on 0), with a gap of ``gap`` of a turn at its right when given."""
+    image = Image.new("L", (int(height * 0.6), height), 0)
+    draw = ImageDraw.Draw(image)
+    draw.arc([2, 2, int(height * 0.6) - 3, height - 3], start=gap * 180, end=360 - gap * 180, fill=255, width=pen)
+    a = np.asarray(image, np.float32) / 255
+    top, bottom, left, right = digits.bounding_box(a > 0)
+    return a[top:bottom, left:right]
+
+
+def test_the_box_corners_of_a_round_digit_do_not_stop_it_growing():
+    """Between a 0 and its bounding box lie four corners, which thickening shrinks: they are not gaps."""
+    ring = thin_ring()
+    regions = digits.holes_and_gaps(ring > 0)
+    assert len(regions.ids) == 1 and not regions.gaps  # the loop only
+    assert digits.count_holes(ring > 0, box=digits.bounding_box(ring > 0)) == 5  # the loop and 4 corners
+    np.testing.assert_array_equal(digits.set_stroke_width(ring), plain_dilation(ring))
+
+
+def test_thickening_may_close_a_broken_loop():
+    """A loop that a pen skipping left open, and that thickening closes, is a new hole: it is allowed."""
+    ring = thin_ring(gap=0.02)
+    min_side = digits.HOLE_IN_BOX * max(ring.shape) / digits.BOX
+    assert digits.count_holes(ring > 0) == 0 and digits.count_holes(plain_dilation(ring) > 0, min_side) == 1
+    np.testing.assert_array_equal(digits.set_stroke_width(ring), plain_dilation(ring))
+
+
+def test_a_gap_closed_into_a_hole_is_not_open():
+    """open_regions: the open 4's gap is open while a spot can still get out of it, not after."""
+    crop = thin_four(closed=False)
+    min_side = digits.HOLE_IN_BOX * max(crop.shape) / digits.BOX
+    closed = plain_dilation(crop)
+    thin = np.pad(crop, (closed.shape[0] - crop.shape[0]) // 2) > 0
+    regions = digits.holes_and_gaps(thin)
+    assert digits.open_regions(thin, regions, min_side) == regions.gaps and len(regions.gaps) == 1
+    assert not digits.open_regions(closed > 0, regions, min_side)
 
 
 # --- bad input -------------------------------------------------------------

@@ -107,6 +107,8 @@
   const STROKE_WIDTH_IN_BOX = 2.8;
   /** Holes and gaps must survive setStrokeWidth at least this many pixels of the 20x20 box across. */
   const HOLE_IN_BOX = 1.5;
+  /** A gap opening onto the bounding box has at least this share of its edge on ink; a box corner less. */
+  const GAP_INK_SHARE = 2 / 3;
   /** How fitBox resamples (PIL's Image.Resampling.BOX). */
   const RESAMPLE = "box";
   /** A digit whose longer side is below this share of the working image's is looked at again ... */
@@ -1726,27 +1728,55 @@
     return out;
   }
 
+  /** Port of _with_box, padded by one pixel of background: the ink, with box's outline when a box is given. */
+  function paddedInk(mask, box) {
+    const width = mask.width + 2;
+    const out = newImage(width, mask.height + 2, Uint8Array);
+    for (let y = 0; y < mask.height; y++) {
+      const from = y * mask.width;
+      const to = (y + 1) * width + 1;
+      for (let x = 0; x < mask.width; x++) out.data[to + x] = mask.data[from + x] ? 1 : 0;
+    }
+    if (box) {
+      const [top, bottom, left, right] = box;
+      for (let x = left; x < right; x++) out.data[(top + 1) * width + x + 1] = out.data[bottom * width + x + 1] = 1;
+      for (let y = top; y < bottom; y++) out.data[(y + 1) * width + left + 1] = out.data[(y + 1) * width + right] = 1;
+    }
+    return out;
+  }
+
+  /** The background of a Uint8Array mask: 1 where it is 0. */
+  function inverted(mask) {
+    const out = newImage(mask.width, mask.height, Uint8Array);
+    for (let i = 0; i < out.data.length; i++) out.data[i] = mask.data[i] ? 0 : 1;
+    return out;
+  }
+
+  /** scipy.ndimage.binary_dilation(mask, structure=CROSS): a pixel or one of its four edge neighbours set. */
+  function crossDilation(mask) {
+    const { width, height, data } = mask;
+    const out = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        if (!data[i]) continue;
+        out[i] = 1;
+        if (x > 0) out[i - 1] = 1;
+        if (x < width - 1) out[i + 1] = 1;
+        if (y > 0) out[i - width] = 1;
+        if (y < height - 1) out[i + width] = 1;
+      }
+    }
+    return out;
+  }
+
   /**
    * Port of count_holes: 4-connected background regions not reaching the border, into which a round spot
    * minSide across fits; with box ([top, bottom, left, right]) drawn round the ink first, the gaps too.
    */
   function countHoles(mask, minSide, box) {
     minSide = minSide || 0;
-    const width = mask.width + 2;
-    const height = mask.height + 2;
-    const background = newImage(width, height, Uint8Array);
-    background.data.fill(1);
-    for (let y = 0; y < mask.height; y++) {
-      for (let x = 0; x < mask.width; x++) {
-        let ink = mask.data[y * mask.width + x];
-        if (box) {
-          const [top, bottom, left, right] = box;
-          const inside = y >= top && y < bottom && x >= left && x < right;
-          if (inside && (y === top || y === bottom - 1 || x === left || x === right - 1)) ink = 1;
-        }
-        background.data[(y + 1) * width + x + 1] = ink ? 0 : 1;
-      }
-    }
+    const background = inverted(paddedInk(mask, box));
     const { labels, count } = label(background, true);
     if (count === 0) return 0;
     const distance = distanceTransformEdt(background).data;
@@ -1758,23 +1788,78 @@
     return holes;
   }
 
-  /** Port of grow_keeping_holes: the widest round grey dilation (at most change + 1 across) keeping holes and gaps. */
+  /**
+   * Port of holes_and_gaps: the thin digit's holes and gaps (not the box's corners, by GAP_INK_SHARE).
+   * Returns {labels (of the padded image), mouth (their pixels next to the box's outline, not ink), ids, gaps (a Set)}.
+   */
+  function holesAndGaps(mask) {
+    const ink = paddedInk(mask);
+    const boxed = paddedInk(mask, boundingBox(mask));
+    const background = inverted(boxed);
+    const { labels, count } = label(background, true);
+    const boxOnly = newImage(ink.width, ink.height, Uint8Array);
+    for (let i = 0; i < boxOnly.data.length; i++) boxOnly.data[i] = boxed.data[i] && !ink.data[i] ? 1 : 0;
+    const nearBox = crossDilation(boxOnly);
+    const nearInk = crossDilation(ink);
+    const mouth = new Uint8Array(labels.length);
+    const onInk = new Int32Array(count + 1);
+    const onBox = new Int32Array(count + 1);
+    for (let i = 0; i < labels.length; i++) {
+      if (!background.data[i]) continue;
+      mouth[i] = nearBox[i];
+      onInk[labels[i]] += nearInk[i];
+      onBox[labels[i]] += nearBox[i];
+    }
+    const outside = labels[0];
+    const ids = [];
+    const gaps = new Set();
+    for (let l = 1; l <= count; l++) {
+      if (l === outside || onInk[l] < GAP_INK_SHARE * (onInk[l] + onBox[l])) continue;
+      ids.push(l);
+      if (onBox[l] > 0) gaps.add(l);
+    }
+    return { labels: labels, count: count, mouth: mouth, ids: ids, gaps: gaps };
+  }
+
+  /** Port of open_regions: the holes and gaps of `regions` a spot minSide across still fits into (gaps: out to their mouth). */
+  function openRegions(mask, regions, minSide) {
+    const ink = paddedInk(mask);
+    const distance = distanceTransformEdt(inverted(ink)).data;
+    const wanted = new Uint8Array(regions.count + 1); // 1: a hole, 2: a gap
+    for (const l of regions.ids) wanted[l] = regions.gaps.has(l) ? 2 : 1;
+    const spots = newImage(ink.width, ink.height, Uint8Array);
+    for (let i = 0; i < spots.data.length; i++) {
+      spots.data[i] = wanted[regions.labels[i]] && distance[i] >= minSide / 2 ? 1 : 0;
+    }
+    const { labels: pieces, count } = label(spots, true);
+    const atMouth = new Uint8Array(count + 1);
+    for (let i = 0; i < pieces.length; i++) if (regions.mouth[i]) atMouth[pieces[i]] = 1;
+    const open = new Set();
+    for (let i = 0; i < pieces.length; i++) {
+      const region = regions.labels[i];
+      if (pieces[i] && (wanted[region] === 1 || atMouth[pieces[i]])) open.add(region);
+    }
+    return open;
+  }
+
+  /** Port of grow_keeping_holes: the widest round grey dilation (at most change + 1 across) keeping every open hole and gap. */
   function growKeepingHoles(image, change, minSide) {
     minSide = minSide || 0;
-    const box = boundingBox(maskOf(image, (v) => v > 0));
-    const holes = (mask) => [countHoles(mask, minSide), countHoles(mask, minSide, box)];
-    const before = holes(maskOf(image, (v) => v > 0));
+    const mask = maskOf(image, (v) => v > 0);
+    const regions = holesAndGaps(mask);
+    const before = openRegions(mask, regions, minSide);
     for (let step = change; step >= 1; step--) {
       const grown = footprintFilter(image, disc(step + 1), step + 1, true);
-      const after = holes(maskOf(grown, (v) => v > 0));
-      if (after[0] === before[0] && after[1] === before[1]) return grown;
+      const after = openRegions(maskOf(grown, (v) => v > 0), regions, minSide);
+      if ([...before].every((r) => after.has(r))) return grown;
     }
     return { width: image.width, height: image.height, data: Float32Array.from(image.data) };
   }
 
-  /** Port of set_stroke_width: grey dilation of thin strokes (keepHoles: growKeepingHoles), grey erosion of thick ones. */
+  /** Port of set_stroke_width: grey dilation of thin strokes (growKeepingHoles unless keepHoles is false), grey erosion of thick ones. */
   function setStrokeWidth(crop, inBox, keepHoles) {
     inBox = inBox === undefined ? STROKE_WIDTH_IN_BOX : inBox;
+    keepHoles = keepHoles === undefined ? true : keepHoles;
     const width = strokeWidth(above(crop, 0));
     if (!width) return { width: crop.width, height: crop.height, data: Float32Array.from(crop.data) };
     const wanted = (inBox * Math.max(crop.height, crop.width)) / BOX;
@@ -1976,14 +2061,14 @@
     LOCAL_SHARE, BACKGROUND_SHARE, BACKGROUND_PER_STROKE, BACKGROUND_MAX_SHARE, LINE_RUN_SHARE,
     LINE_SPAN_SHARE, LINE_TILT_SHARE, MIN_LINES, LINE_WIDTH_SHARE, MIN_INK, WEAK_SHARE, EIGHT, NEAR_SHARE,
     PIECE_SHARE, HAIR_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN, SKEW_SURE, FRAME_SHARE,
-    FRAME_AGREE, HOLE_IN_BOX,
+    FRAME_AGREE, HOLE_IN_BOX, GAP_INK_SHARE,
     // errors
     DigitImageError, MESSAGES, checkFile, checkSize, notAnImage,
     // the pipeline
     openImage, toGrayscale, toRgb, downscale, localContrast, inkIsDarkIn, inkColourDifference, colourWeights,
     colourToGray, inkSkewness, frameLightShare, inkIsDark, inkImage, backgroundWindow, localStrokeWidth, removeBackground, removeLines,
     otsuThreshold, strongInkLevel, inkMask, selectDigit, boundingBox, strokeWidth, cropDigit, disc,
-    countHoles, growKeepingHoles, setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
+    countHoles, holesAndGaps, openRegions, growKeepingHoles, setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
     // the library routines, for tests
     lib: {
       roundHalfEven, pairwiseSum32, pairwiseSum64, quantile, reflectIndex, maximumFilter, minimumFilter,
