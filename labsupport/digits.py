@@ -746,6 +746,26 @@ def stroke_width(mask: np.ndarray, percentile: float = 50) -> float:
     return float(2 * np.percentile(distance[ridge], percentile))
 
 
+def stroke_in_box(image: np.ndarray) -> float:
+    """:func:`stroke_width` of a digit's ink in pixels of the 20x20 box it will be fitted into.
+
+    Parameters
+    ----------
+    image : ndarray
+        The digit's ink, bright on black (a crop, with or without a margin).
+
+    Returns
+    -------
+    float
+        0.0 without ink.
+    """
+    mask = image > 0
+    if not mask.any():
+        return 0.0
+    top, bottom, left, right = bounding_box(mask)
+    return stroke_width(mask) * BOX / max(bottom - top, right - left)
+
+
 def crop_digit(flat: np.ndarray, digit_mask: np.ndarray) -> np.ndarray:
     """The digit's own ink, cut out to its bounding box; everything else black.
 
@@ -830,11 +850,12 @@ _CROSS = ndimage.generate_binary_structure(2, 1)
 class Regions:
     """A thin digit's holes and gaps (:func:`holes_and_gaps`), for :func:`open_regions`.
 
-    ``labels`` numbers the 4-connected regions of background inside the
-    digit's bounding box (the image padded by one pixel, the box's outline
-    counted as ink); ``mouth`` marks their pixels next to the outline where
-    no ink is; ``ids`` are the holes' and gaps' labels, ``gaps`` those of
-    them that open onto the box.
+    ``labels`` numbers the 4-connected regions of background (the image
+    padded by one pixel, the outline of the digit's bounding box counted as
+    ink: the regions inside the box, and the one outside it); ``mouth``
+    marks the background pixels next to the outline where it is not ink;
+    ``ids`` are the labels of the holes and gaps, ``gaps`` those of them
+    that open onto the box.
     """
 
     labels: np.ndarray
@@ -873,12 +894,8 @@ def holes_and_gaps(mask: np.ndarray) -> Regions:
     return Regions(labels, mouth, [i for i, _ in kept], {i for i, gap in kept if gap})
 
 
-def open_regions(mask: np.ndarray, regions: Regions, min_side: float) -> set[int]:
-    """Which of a thin digit's holes and gaps are still open in ``mask`` (the digit thickened).
-
-    A hole is open while a round spot ``min_side`` pixels across fits into
-    what is left of it; a gap while such a spot can still move from inside
-    it to its mouth (the gap is not closed into a hole).
+def open_regions(mask: np.ndarray, regions: Regions, min_side: float) -> tuple[set[int], set[int]]:
+    """How open a thin digit's holes and gaps still are in ``mask`` (the digit thickened).
 
     Parameters
     ----------
@@ -887,22 +904,26 @@ def open_regions(mask: np.ndarray, regions: Regions, min_side: float) -> set[int
     regions : Regions
         The thin digit's (:func:`holes_and_gaps`).
     min_side : float
-        In pixels.
+        The diameter of the round spot that must fit, in pixels.
 
     Returns
     -------
-    set of int
-        Their labels.
+    spot : set of int
+        The labels of the holes and gaps into which the spot still fits.
+    mouth : set of int
+        The labels of the gaps out of which it can still move through
+        their mouth (not closed into a hole).
     """
     ink = np.pad(np.asarray(mask, bool), 1)
-    spots = (ndimage.distance_transform_edt(~ink) >= min_side / 2) & np.isin(regions.labels, regions.ids)
+    distance = ndimage.distance_transform_edt(~ink)
+    spots = (distance > 0) & (distance >= min_side / 2) & np.isin(regions.labels, regions.ids)
     pieces, n = ndimage.label(spots)
     if n == 0:
-        return set()
+        return set(), set()
     index = np.arange(1, n + 1)
     region = ndimage.maximum(regions.labels, pieces, index).astype(int)
     at_mouth = ndimage.maximum(regions.mouth, pieces, index) > 0
-    return {int(r) for r, m in zip(region, at_mouth) if m or r not in regions.gaps}
+    return {int(r) for r in region}, {int(r) for r, m in zip(region, at_mouth) if m and r in regions.gaps}
 
 
 def grow_keeping_holes(image: np.ndarray, change: int, min_side: float = 0.0) -> np.ndarray:
@@ -910,11 +931,17 @@ def grow_keeping_holes(image: np.ndarray, change: int, min_side: float = 0.0) ->
 
     Thickening a fine pen's strokes to MNIST's width can fill a small loop
     (the triangle of a closed 4: it becomes a 1) or close a narrow gap (an
-    open 4 becomes a 9). The window shrinks a pixel at a time until every
-    hole and gap of the thin digit (:func:`holes_and_gaps`) that was open
-    for a spot ``min_side`` pixels across still is (:func:`open_regions`).
-    Loops that thickening closes (a stroke broken by a pen that skips) and
-    regions it cuts off at the box are new ones: they do not count.
+    open 4 becomes a 9). So the whole digit is thickened less, as much as
+    keeps every hole and gap of the thin digit (:func:`holes_and_gaps`) as
+    open as it was (:func:`open_regions`): a spot ``min_side`` pixels
+    across still fits into each that it fitted into, and can still leave
+    each gap that it could leave. A loop broken by a pen that skipped, by a
+    break narrower than the spot, may close (the inside must keep its
+    spot); regions that thickening cuts off at the box are new and do not
+    count. The full window is tried first; when it fills something, the
+    size is found by halving the range of sizes left (keeping them is
+    nearly monotonic in the size: this finds the largest that keeps them,
+    or one close to it).
 
     Parameters
     ----------
@@ -928,16 +955,24 @@ def grow_keeping_holes(image: np.ndarray, change: int, min_side: float = 0.0) ->
     Returns
     -------
     ndarray, float32
-        The thickest dilation that keeps the holes and gaps; the image
-        itself when even a 2-pixel window would not.
+        The thickest dilation found that keeps the holes and gaps; the
+        image itself when even a 2-pixel window would not.
     """
     regions = holes_and_gaps(image > 0)
-    before = open_regions(image > 0, regions, min_side)
-    for step in range(change, 0, -1):
+    spot, mouth = open_regions(image > 0, regions, min_side)
+    best, low, high = image, 1, change  # the answer is a step in [low, high], or no growth
+    step = change  # the full growth first: most digits have nothing that it fills
+    while low <= high:
         grown = ndimage.grey_dilation(image, footprint=_disc(step + 1))
-        if before <= open_regions(grown > 0, regions, min_side):
+        if not spot:
             return grown.astype(np.float32)
-    return image.astype(np.float32)
+        spot_after, mouth_after = open_regions(grown > 0, regions, min_side)
+        if spot <= spot_after and mouth <= mouth_after:
+            best, low = grown, step + 1
+        else:
+            high = step - 1
+        step = (low + high) // 2
+    return best.astype(np.float32)
 
 
 def set_stroke_width(crop: np.ndarray, in_box: float = STROKE_WIDTH_IN_BOX, keep_holes: bool = True) -> np.ndarray:
@@ -1099,7 +1134,8 @@ class Steps:
 
     ``photo`` is the whole photo; the other images are of the working copy
     (the part of the photo around a small digit, when :func:`zoom_box` gave
-    one: ``zoom``).
+    one: ``zoom``). ``stroke_in_box`` and ``stroked_in_box`` are the stroke
+    width before and after :func:`set_stroke_width` (:func:`stroke_in_box`).
     """
 
     photo: np.ndarray
@@ -1116,7 +1152,7 @@ class Steps:
     weights: np.ndarray | None = None
     window: int = 0
     stroke_in_box: float = 0.0
-    wanted_in_box: float = STROKE_WIDTH_IN_BOX
+    stroked_in_box: float = 0.0
     zoom: tuple[int, int, int, int] | None = None
 
 
@@ -1163,12 +1199,11 @@ def _steps(image: Image.Image, photo: np.ndarray, zoom: tuple[int, int, int, int
         window = wider
         flat, mask, digit_mask = find_digit(ink, window, zoom is not None)
     crop = crop_digit(flat, digit_mask)
-    stroke_in_box = stroke_width(crop > 0) * BOX / max(crop.shape)
     stroked = set_stroke_width(crop)
     fitted = fit_box(stroked)
     digit = center_by_mass(fitted)
     return Steps(photo, gray, ink, flat, mask, digit_mask, crop, stroked, fitted, digit, dark, weights,
-                 window, stroke_in_box, STROKE_WIDTH_IN_BOX, zoom)
+                 window, stroke_in_box(crop), stroke_in_box(stroked), zoom)
 
 
 def ink_statistics(images: np.ndarray) -> dict[str, float]:

@@ -502,7 +502,7 @@ def pipeline_steps(steps: Steps, old: np.ndarray | None = None, title: str = "")
         (steps.ink, "ink bright", "gray"),
         (steps.flat, f"background removed\nwindow {steps.window} px", "gray"),
         (np.where(steps.digit_mask, 1.0, 0.35 * steps.mask), "digit\n(dropped: grey)", "gray"),
-        (steps.stroked, f"strokes {steps.stroke_in_box:.1f} -> {steps.wanted_in_box:.1f}\npx in 20x20", "gray"),
+        (steps.stroked, f"strokes {steps.stroke_in_box:.1f} -> {steps.stroked_in_box:.1f}\npx in 20x20", "gray"),
         (steps.fitted, f"fit {steps.fitted.shape[0]}x{steps.fitted.shape[1]}", "gray"),
         (steps.digit, "centred 28x28", "gray"),
     ]

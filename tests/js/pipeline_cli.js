@@ -9,7 +9,8 @@
  *             "hasAlpha": whether the file has an alpha channel (optional, see digits.js)}
  *   checks   {"id": ..., "call": "checkFile" | "checkSize" | "notAnImage", "args": [...]}
  * Output (stdout): one JSON object per input line, in the same order:
- *   {"id": ..., "digit": [784 ints] | null, "error": null | message, "zoom", "window", "darkInk", "weights", "ms"}
+ *   {"id": ..., "digit": [784 ints] | null, "error": null | message, "zoom", "window", "darkInk",
+ *   "strokeInBox", "strokedInBox", "weights", "ms"}
  *   and with --steps the intermediate images too, as {"width", "height", "dtype", "b64"}.
  */
 "use strict";
@@ -64,6 +65,8 @@ function runPhoto(record) {
       zoom: steps.zoom,
       window: steps.window,
       darkInk: steps.darkInk,
+      strokeInBox: steps.strokeInBox,
+      strokedInBox: steps.strokedInBox,
       weights: Array.from(steps.weights),
       ms: Number(process.hrtime.bigint() - start) / 1e6,
     };

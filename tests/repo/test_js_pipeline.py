@@ -206,8 +206,10 @@ def test_the_port_has_every_constant_of_the_python_pipeline():
 def thin_loops_crops() -> dict[str, np.ndarray]:
     """Crops of fine-pen digits with small loops and gaps (a closed 4, an open 4, a 6, a broken 0), ink 1 on 0."""
     turn = np.linspace(0.1, 2 * np.pi - 0.1, 40)  # a 0 that a pen skipping left open at its right
+    head = np.linspace(-np.pi / 2 + 0.15, 3 * np.pi / 2 - 0.15, 30)  # a 9's small head, open at its top
     shapes = {
         "broken-0": (list(zip(0.5 + 0.48 * np.cos(turn), 0.5 + 0.48 * np.sin(turn))), None, 70),
+        "broken-9": (list(zip(0.6 + 0.38 * np.cos(head), 0.1 + 0.085 * np.sin(head))), [(0.97, 0.1), (0.93, 0.98)], 60),
         "closed-4": ([(0.62, 0.98), (0.62, 0.02), (0.3, 0.62), (0.95, 0.62)], None, 100),
         "open-4": ([(0.4, 0.02), (0.2, 0.62), (0.95, 0.62)], [(0.62, 0.02), (0.62, 0.98)], 80),
         "six": ([(0.8, 0.05), (0.3, 0.5), (0.25, 0.85), (0.5, 0.97), (0.75, 0.8), (0.6, 0.62), (0.3, 0.7)], None, 90),
@@ -234,8 +236,9 @@ def test_thickening_that_keeps_holes_is_the_same():
         "for (const [k, c] of Object.entries(crops)) { const image = {width: c.width, height: c.height, "
         "data: Float32Array.from(c.data)}; const s = L.setStrokeWidth(image); "
         "const mask = {width: c.width, height: c.height, data: Uint8Array.from(c.data, (v) => v > 0)}; "
-        "const r = L.holesAndGaps(mask); "
+        "const r = L.holesAndGaps(mask); const o = L.openRegions(mask, r, L.HOLE_IN_BOX * Math.max(c.width, c.height) / 20); "
         "out[k] = {width: s.width, height: s.height, data: Array.from(s.data), ids: r.ids, gaps: [...r.gaps], "
+        "spot: [...o.spot], mouth: [...o.mouth], "
         "holes: [L.countHoles(mask), L.countHoles(mask, 0, L.boundingBox(mask))]}; }"
         "console.log(JSON.stringify(out));"
     )
@@ -250,6 +253,8 @@ def test_thickening_that_keeps_holes_is_the_same():
         assert found[name]["holes"] == [digits.count_holes(mask), digits.count_holes(mask, 0, digits.bounding_box(mask))]
         regions = digits.holes_and_gaps(mask)
         assert (found[name]["ids"], sorted(found[name]["gaps"])) == (regions.ids, sorted(regions.gaps)), name
+        spot, mouth = digits.open_regions(mask, regions, digits.HOLE_IN_BOX * max(crop.shape) / digits.BOX)
+        assert (sorted(found[name]["spot"]), sorted(found[name]["mouth"])) == (sorted(spot), sorted(mouth)), name
 
 
 def test_sample_photos_give_the_same_digits(synthetic_mads):
@@ -335,6 +340,7 @@ def test_intermediate_steps_match_on_a_sample():
     js = run_js([photo_record(name, image)], "--steps")[name]
     py = digits.preprocess(image)
     assert js["window"] == py.window and js["darkInk"] == py.dark_ink
+    assert js["strokeInBox"] == pytest.approx(py.stroke_in_box) and js["strokedInBox"] == pytest.approx(py.stroked_in_box)
     assert js["zoom"] == (list(py.zoom) if py.zoom else None)
     np.testing.assert_allclose(js["weights"], py.weights, atol=1e-6)
     names = {"digitMask": "digit_mask"}

@@ -360,6 +360,13 @@ def test_stroke_width_of_a_ragged_felt_tip_stroke_is_the_strokes_not_its_hairs()
     assert digits.stroke_width(both, 90) >= 28
 
 
+def test_steps_say_the_stroke_width_before_and_after(photo):
+    steps = digits.preprocess(photo)
+    assert steps.stroke_in_box == pytest.approx(digits.stroke_in_box(steps.crop))
+    assert steps.stroked_in_box == pytest.approx(digits.stroke_in_box(steps.stroked))
+    assert abs(steps.stroked_in_box - digits.STROKE_WIDTH_IN_BOX) < 0.5
+
+
 def test_a_felt_tip_close_up_is_thinned_not_blotted_out():
     steps = digits.preprocess(synthetic.felt_tip_photo())
     # measured as a hairline (0.14 px in the box), it was thickened into a blob
@@ -558,11 +565,44 @@ def test_the_box_corners_of_a_round_digit_do_not_stop_it_growing():
 
 
 def test_thickening_may_close_a_broken_loop():
-    """A loop that a pen skipping left open, and that thickening closes, is a new hole: it is allowed."""
+    """A loop that a pen skipping left open, by less than a spot, may close: the inside is a new hole."""
     ring = thin_ring(gap=0.02)
     min_side = digits.HOLE_IN_BOX * max(ring.shape) / digits.BOX
     assert digits.count_holes(ring > 0) == 0 and digits.count_holes(plain_dilation(ring) > 0, min_side) == 1
     np.testing.assert_array_equal(digits.set_stroke_width(ring), plain_dilation(ring))
+
+
+def thin_nine(head: int = 26, gap_degrees: float = 0.0, height: int = 150, pen: int = 3) -> np.ndarray:
+    """A fine pen's 9 with a small head, broken at its top by ``gap_degrees`` of a turn when given."""
+    image = Image.new("L", (60, height), 0)
+    draw = ImageDraw.Draw(image)
+    box = [50 - head, 2, 50, 2 + head]
+    draw.arc(box, start=-90 + gap_degrees / 2, end=270 - gap_degrees / 2, fill=255, width=pen)
+    draw.line([(49, 2 + head / 2), (47, height - 3)], fill=255, width=pen)
+    a = np.asarray(image, np.float32) / 255
+    top, bottom, left, right = digits.bounding_box(a > 0)
+    return a[top:bottom, left:right]
+
+
+def test_thickening_keeps_a_small_loop_broken_at_the_box():
+    """A 9's small head, broken where it touches the box by less than a spot: still a loop after thickening."""
+    crop = thin_nine(gap_degrees=15)
+    min_side = digits.HOLE_IN_BOX * max(crop.shape) / digits.BOX
+    regions = digits.holes_and_gaps(crop > 0)
+    spot, mouth = digits.open_regions(crop > 0, regions, min_side)
+    assert len(spot) == 1 and spot <= regions.gaps and not mouth  # a gap whose mouth no spot passes
+    assert digits.count_holes(plain_dilation(crop) > 0, min_side) == 0  # filled: a 1
+    stroked = digits.set_stroke_width(crop)
+    assert digits.count_holes(stroked > 0, min_side) == 1
+    assert digits.stroke_in_box(crop) < digits.stroke_in_box(stroked) < digits.stroke_in_box(plain_dilation(crop))
+
+
+def test_open_regions_never_counts_ink_as_a_spot():
+    """Filled with ink, no hole is open, however small the spot (min_side 0)."""
+    ring = thin_ring() > 0
+    regions = digits.holes_and_gaps(ring)
+    assert digits.open_regions(ring, regions, 0.0)[0] == set(regions.ids)
+    assert digits.open_regions(np.ones_like(ring), regions, 0.0) == (set(), set())
 
 
 def test_a_gap_closed_into_a_hole_is_not_open():
@@ -572,8 +612,9 @@ def test_a_gap_closed_into_a_hole_is_not_open():
     closed = plain_dilation(crop)
     thin = np.pad(crop, (closed.shape[0] - crop.shape[0]) // 2) > 0
     regions = digits.holes_and_gaps(thin)
-    assert digits.open_regions(thin, regions, min_side) == regions.gaps and len(regions.gaps) == 1
-    assert not digits.open_regions(closed > 0, regions, min_side)
+    assert digits.open_regions(thin, regions, min_side) == (regions.gaps, regions.gaps) and len(regions.gaps) == 1
+    spot, mouth = digits.open_regions(closed > 0, regions, min_side)
+    assert spot == regions.gaps and not mouth  # a hole now: a 9
 
 
 # --- bad input -------------------------------------------------------------

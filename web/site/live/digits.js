@@ -1706,6 +1706,14 @@
     return 2 * quantile(depths, percentile / 100, false);
   }
 
+  /** Port of stroke_in_box: strokeWidth of the ink in pixels of the 20x20 box it will be fitted into (0 without ink). */
+  function strokeInBox(image) {
+    const mask = above(image, 0);
+    if (!mask.data.some((v) => v)) return 0;
+    const [top, bottom, left, right] = boundingBox(mask);
+    return (strokeWidth(mask) * BOX) / Math.max(bottom - top, right - left);
+  }
+
   /** Port of crop_digit: the digit's own ink, cut out to its bounding box; everything else black. */
   function cropDigit(flat, digitMask) {
     const [top, bottom, left, right] = boundingBox(digitMask);
@@ -1790,7 +1798,8 @@
 
   /**
    * Port of holes_and_gaps: the thin digit's holes and gaps (not the box's corners, by GAP_INK_SHARE).
-   * Returns {labels (of the padded image), mouth (their pixels next to the box's outline, not ink), ids, gaps (a Set)}.
+   * Returns {labels (of the padded image), count (of labels), mouth (background next to the box's outline where
+   * it is not ink), ids, gaps (a Set)}.
    */
   function holesAndGaps(mask) {
     const ink = paddedInk(mask);
@@ -1821,7 +1830,10 @@
     return { labels: labels, count: count, mouth: mouth, ids: ids, gaps: gaps };
   }
 
-  /** Port of open_regions: the holes and gaps of `regions` a spot minSide across still fits into (gaps: out to their mouth). */
+  /**
+   * Port of open_regions: {spot, mouth}, the Sets of the labels of the holes and gaps of `regions` into
+   * which a round spot minSide across still fits, and of the gaps out of which it can still move.
+   */
   function openRegions(mask, regions, minSide) {
     const ink = paddedInk(mask);
     const distance = distanceTransformEdt(inverted(ink)).data;
@@ -1829,31 +1841,49 @@
     for (const l of regions.ids) wanted[l] = regions.gaps.has(l) ? 2 : 1;
     const spots = newImage(ink.width, ink.height, Uint8Array);
     for (let i = 0; i < spots.data.length; i++) {
-      spots.data[i] = wanted[regions.labels[i]] && distance[i] >= minSide / 2 ? 1 : 0;
+      spots.data[i] = wanted[regions.labels[i]] && distance[i] > 0 && distance[i] >= minSide / 2 ? 1 : 0;
     }
     const { labels: pieces, count } = label(spots, true);
     const atMouth = new Uint8Array(count + 1);
     for (let i = 0; i < pieces.length; i++) if (regions.mouth[i]) atMouth[pieces[i]] = 1;
-    const open = new Set();
+    const spot = new Set();
+    const mouth = new Set();
     for (let i = 0; i < pieces.length; i++) {
+      if (!pieces[i]) continue;
       const region = regions.labels[i];
-      if (pieces[i] && (wanted[region] === 1 || atMouth[pieces[i]])) open.add(region);
+      spot.add(region);
+      if (wanted[region] === 2 && atMouth[pieces[i]]) mouth.add(region);
     }
-    return open;
+    return { spot: spot, mouth: mouth };
   }
 
-  /** Port of grow_keeping_holes: the widest round grey dilation (at most change + 1 across) keeping every open hole and gap. */
+  /**
+   * Port of grow_keeping_holes: the round grey dilation (at most change + 1 across) that keeps every hole and gap
+   * as open as it was; the full one first, else found by halving.
+   */
   function growKeepingHoles(image, change, minSide) {
     minSide = minSide || 0;
     const mask = maskOf(image, (v) => v > 0);
     const regions = holesAndGaps(mask);
     const before = openRegions(mask, regions, minSide);
-    for (let step = change; step >= 1; step--) {
+    const within = (a, b) => [...a].every((r) => b.has(r));
+    let best = image;
+    let low = 1;
+    let high = change;
+    let step = change; // the full growth first: most digits have nothing that it fills
+    while (low <= high) {
       const grown = footprintFilter(image, disc(step + 1), step + 1, true);
+      if (!before.spot.size) return grown;
       const after = openRegions(maskOf(grown, (v) => v > 0), regions, minSide);
-      if ([...before].every((r) => after.has(r))) return grown;
+      if (within(before.spot, after.spot) && within(before.mouth, after.mouth)) {
+        best = grown;
+        low = step + 1;
+      } else {
+        high = step - 1;
+      }
+      step = Math.floor((low + high) / 2);
     }
-    return { width: image.width, height: image.height, data: Float32Array.from(image.data) };
+    return best === image ? { width: image.width, height: image.height, data: Float32Array.from(image.data) } : best;
   }
 
   /** Port of set_stroke_width: grey dilation of thin strokes (growKeepingHoles unless keepHoles is false), grey erosion of thick ones. */
@@ -1985,7 +2015,6 @@
       found = findDigit(ink, window, zoom !== null);
     }
     const crop = cropDigit(found.flat, found.digitMask);
-    const strokeInBox = (strokeWidth(above(crop, 0)) * BOX) / Math.max(crop.height, crop.width);
     const stroked = setStrokeWidth(crop);
     const fitted = fitBox(stroked);
     const digit = centerByMass(fitted);
@@ -2004,8 +2033,8 @@
       darkInk: dark,
       weights: weights,
       window: window,
-      strokeInBox: strokeInBox,
-      wantedInBox: STROKE_WIDTH_IN_BOX,
+      strokeInBox: strokeInBox(crop),
+      strokedInBox: strokeInBox(stroked),
       zoom: zoom,
     };
   }
@@ -2068,7 +2097,7 @@
     openImage, toGrayscale, toRgb, downscale, localContrast, inkIsDarkIn, inkColourDifference, colourWeights,
     colourToGray, inkSkewness, frameLightShare, inkIsDark, inkImage, backgroundWindow, localStrokeWidth, removeBackground, removeLines,
     otsuThreshold, strongInkLevel, inkMask, selectDigit, boundingBox, strokeWidth, cropDigit, disc,
-    countHoles, holesAndGaps, openRegions, growKeepingHoles, setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
+    strokeInBox, countHoles, holesAndGaps, openRegions, growKeepingHoles, setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
     // the library routines, for tests
     lib: {
       roundHalfEven, pairwiseSum32, pairwiseSum64, quantile, reflectIndex, maximumFilter, minimumFilter,
