@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
+from scipy import ndimage
 
 from labsupport import digits, synthetic
 
@@ -255,6 +256,29 @@ def test_thickening_that_keeps_holes_is_the_same():
         assert (found[name]["ids"], sorted(found[name]["gaps"])) == (regions.ids, sorted(regions.gaps)), name
         spot, mouth = digits.open_regions(mask, regions, digits.HOLE_IN_BOX * max(crop.shape) / digits.BOX)
         assert (sorted(found[name]["spot"]), sorted(found[name]["mouth"])) == (sorted(spot), sorted(mouth)), name
+
+
+def test_tiny_crops_are_enlarged_and_stroked_the_same():
+    """enlarge and set_stroke_width on small grey crops (a digit in a tiny photo) agree with the port."""
+    rng = np.random.default_rng(5)
+    crops = {}
+    for i, (h, w) in enumerate([(21, 17), (13, 9), (39, 30), (40, 12)]):
+        crop = ndimage.gaussian_filter(rng.random((h, w)), 1.5).astype(np.float32)
+        crops[f"tiny-{i}"] = np.where(crop > np.percentile(crop, 60), crop, 0).astype(np.float32)
+    records = {name: {"width": c.shape[1], "height": c.shape[0], "data": c.ravel().tolist()} for name, c in crops.items()}
+    script = (
+        f"const L = require({json.dumps(str(PORT))}); const crops = {json.dumps(records)}; const out = {{}};"
+        "for (const [k, c] of Object.entries(crops)) { const image = {width: c.width, height: c.height, "
+        "data: Float32Array.from(c.data)}; const e = L.enlarge(image); const s = L.setStrokeWidth(image); "
+        "out[k] = {enlarged: [e.height, e.width], width: s.width, height: s.height, data: Array.from(s.data)}; }"
+        "console.log(JSON.stringify(out));"
+    )
+    found = json.loads(subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, check=True).stdout)
+    for name, crop in crops.items():
+        assert found[name]["enlarged"] == list(digits.enlarge(crop).shape), name
+        py = digits.set_stroke_width(crop)
+        js = np.array(found[name]["data"], dtype=np.float32).reshape(found[name]["height"], found[name]["width"])
+        assert js.shape == py.shape and np.abs(js - py).max() <= 1e-6, name
 
 
 def test_sample_photos_give_the_same_digits(synthetic_mads):

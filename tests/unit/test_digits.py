@@ -360,6 +360,53 @@ def test_stroke_width_of_a_ragged_felt_tip_stroke_is_the_strokes_not_its_hairs()
     assert digits.stroke_width(both, 90) >= 28
 
 
+def tiny_seven(height: int = 22, pen: int = 4) -> np.ndarray:
+    """A crossed 7 in a tiny photo, as a crop: strokes ``pen`` pixels wide, about one pixel to a pixel of the box."""
+    big = height * 4  # drawn larger and shrunk: anti-aliased edges
+    image = Image.new("L", (big, big), 0)
+    draw = ImageDraw.Draw(image)
+    draw.line([(0.15 * big, 0.12 * big), (0.85 * big, 0.12 * big), (0.35 * big, 0.9 * big)], fill=255, width=pen * 4)
+    draw.line([(0.3 * big, 0.5 * big), (0.75 * big, 0.5 * big)], fill=255, width=pen * 4)
+    a = np.asarray(image.resize((height, height), Image.Resampling.BOX), np.float32) / 255
+    a[a < 0.2] = 0
+    top, bottom, left, right = digits.bounding_box(a > 0)
+    return a[top:bottom, left:right]
+
+
+def test_enlarge():
+    crop = np.arange(6, dtype=np.float32).reshape(2, 3)
+    big = digits.enlarge(crop, side=7)  # 3 * 3 >= 7
+    assert big.shape == (6, 9) and big[5, 8] == 5 and big[0, 2] == 0 and big[3, 3] == 4
+    assert digits.enlarge(crop, side=3) is crop
+
+
+def test_thinning_a_tiny_digit_keeps_it_in_one_piece(monkeypatch):
+    """A tiny photo's 7: thinned by whole pixels of its own, its strokes broke into pieces; enlarged first, they do not."""
+    crop = tiny_seven()
+    assert max(crop.shape) < digits.ENLARGE_BELOW and digits.stroke_in_box(crop) > 4
+
+    def pieces(stroked):  # at half intensity in the 20x20 box, joined through edges
+        return ndimage.label(digits.fit_box(stroked) > 0.5)[1]
+
+    stroked = digits.set_stroke_width(crop)
+    assert pieces(stroked) == 1
+    assert digits.stroke_in_box(stroked) < digits.stroke_in_box(crop)
+    monkeypatch.setattr(digits, "enlarge", lambda crop: crop)  # as set_stroke_width was
+    assert pieces(digits.set_stroke_width(crop)) > 1
+
+
+def test_enlarging_breaks_fewer_tiny_digits(monkeypatch):
+    """Over tiny 7s of several sizes and pens, fewer come out of set_stroke_width in pieces (not none)."""
+    crops = [tiny_seven(height, pen) for height in (16, 18, 20, 22, 24, 26, 30) for pen in (3, 4)]
+
+    def broken():
+        return sum(ndimage.label(digits.fit_box(digits.set_stroke_width(c)) > 0.5)[1] > 1 for c in crops)
+
+    enlarged = broken()
+    monkeypatch.setattr(digits, "enlarge", lambda crop: crop)
+    assert 2 * enlarged <= broken()
+
+
 def test_steps_say_the_stroke_width_before_and_after(photo):
     steps = digits.preprocess(photo)
     assert steps.stroke_in_box == pytest.approx(digits.stroke_in_box(steps.crop))

@@ -105,6 +105,8 @@
   const HAIR_SHARE = 0.5;
   /** MNIST's strokes are about this wide, in pixels of the 20x20 box. */
   const STROKE_WIDTH_IN_BOX = 2.8;
+  /** A crop whose longer side is under this many pixels is enlarged before setStrokeWidth (enlarge). */
+  const ENLARGE_BELOW = 2 * BOX;
   /** Holes and gaps must survive setStrokeWidth at least this many pixels of the 20x20 box across. */
   const HOLE_IN_BOX = 1.5;
   /** A gap opening onto the bounding box has at least this share of its edge on ink; a box corner less. */
@@ -1886,10 +1888,27 @@
     return best === image ? { width: image.width, height: image.height, data: Float32Array.from(image.data) } : best;
   }
 
-  /** Port of set_stroke_width: grey dilation of thin strokes (growKeepingHoles unless keepHoles is false), grey erosion of thick ones. */
+  /** Port of enlarge: each pixel a k x k block, k the smallest whole number making the longer side `side` or more. */
+  function enlarge(crop, side) {
+    side = side === undefined ? ENLARGE_BELOW : side;
+    const k = Math.ceil(side / Math.max(crop.height, crop.width));
+    if (k <= 1) return crop;
+    const out = newImage(crop.width * k, crop.height * k);
+    for (let y = 0; y < out.height; y++) {
+      const from = Math.floor(y / k) * crop.width;
+      for (let x = 0; x < out.width; x++) out.data[y * out.width + x] = crop.data[from + Math.floor(x / k)];
+    }
+    return out;
+  }
+
+  /**
+   * Port of set_stroke_width: a small crop enlarged first; grey dilation of thin strokes (growKeepingHoles unless
+   * keepHoles is false), grey erosion of thick ones.
+   */
   function setStrokeWidth(crop, inBox, keepHoles) {
     inBox = inBox === undefined ? STROKE_WIDTH_IN_BOX : inBox;
     keepHoles = keepHoles === undefined ? true : keepHoles;
+    crop = enlarge(crop);
     const width = strokeWidth(above(crop, 0));
     if (!width) return { width: crop.width, height: crop.height, data: Float32Array.from(crop.data) };
     const wanted = (inBox * Math.max(crop.height, crop.width)) / BOX;
@@ -2089,7 +2108,7 @@
     MAX_PIXELS, MAX_BYTES, MIN_SIDE, MIN_CONTRAST, MIN_DIGIT_SHARE, WORK_SIDE, BOX, FIELD, LUMA, INK_SHARE,
     LOCAL_SHARE, BACKGROUND_SHARE, BACKGROUND_PER_STROKE, BACKGROUND_MAX_SHARE, LINE_RUN_SHARE,
     LINE_SPAN_SHARE, LINE_TILT_SHARE, MIN_LINES, LINE_WIDTH_SHARE, MIN_INK, WEAK_SHARE, EIGHT, NEAR_SHARE,
-    PIECE_SHARE, HAIR_SHARE, STROKE_WIDTH_IN_BOX, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN, SKEW_SURE, FRAME_SHARE,
+    PIECE_SHARE, HAIR_SHARE, STROKE_WIDTH_IN_BOX, ENLARGE_BELOW, RESAMPLE, ZOOM_BELOW, ZOOM_MARGIN, ZOOM_GAIN, SKEW_SURE, FRAME_SHARE,
     FRAME_AGREE, HOLE_IN_BOX, GAP_INK_SHARE,
     // errors
     DigitImageError, MESSAGES, checkFile, checkSize, notAnImage,
@@ -2097,7 +2116,7 @@
     openImage, toGrayscale, toRgb, downscale, localContrast, inkIsDarkIn, inkColourDifference, colourWeights,
     colourToGray, inkSkewness, frameLightShare, inkIsDark, inkImage, backgroundWindow, localStrokeWidth, removeBackground, removeLines,
     otsuThreshold, strongInkLevel, inkMask, selectDigit, boundingBox, strokeWidth, cropDigit, disc,
-    strokeInBox, countHoles, holesAndGaps, openRegions, growKeepingHoles, setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
+    strokeInBox, enlarge, countHoles, holesAndGaps, openRegions, growKeepingHoles, setStrokeWidth, fitBox, centerByMass, findDigit, zoomBox, steps, preprocess, inkStatistics,
     // the library routines, for tests
     lib: {
       roundHalfEven, pairwiseSum32, pairwiseSum64, quantile, reflectIndex, maximumFilter, minimumFilter,
