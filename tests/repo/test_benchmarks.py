@@ -18,7 +18,7 @@ import pytest
 from keras import layers
 
 from labsupport import augment, data, digits, models, profile, synthetic
-from tools.benchmarks import own_digits, speed
+from tools.benchmarks import own_digits, speed, tiny_photos
 from tools.benchmarks.cpu_feeding import CpuAugmentedBatches
 
 from fakes import TINY, separable_arrays
@@ -727,3 +727,31 @@ def test_pipeline_speed_runs_as_a_file_or_a_module(how):
     result = subprocess.run([sys.executable, *how, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "--repeats" in result.stdout and "--baseline" in result.stdout
+
+
+# --- tiny_photos.py ----------------------------------------------------------------
+
+
+def test_tiny_photo_is_the_digit_black_on_white():
+    digit = np.zeros((28, 28), np.uint8)
+    digit[4:24, 12:16] = 255  # a 1
+    photo = tiny_photos.tiny_photo(digit)
+    assert photo.size == (28, 28) and np.array_equal(np.asarray(photo), 255 - digit)
+    bigger = np.asarray(tiny_photos.tiny_photo(digit, 56))
+    assert bigger.shape == (56, 56) and bigger[28, 28] < 50 and bigger[28, 4] > 200
+
+
+def test_tiny_photos_are_read_or_refused():
+    """A 28x28 photo of a digit goes through the pipeline; a blank one gets a message, not a crash."""
+    digit = np.zeros((28, 28), np.uint8)
+    digit[4:24, 12:16] = 255
+    read, ok = tiny_photos.read_photos([tiny_photos.tiny_photo(digit), tiny_photos.tiny_photo(np.zeros_like(digit))])
+    assert ok.tolist() == [True, False]
+    assert read.shape == (2, 28, 28) and read[0].max() == 255 and read[1].max() == 0
+
+
+def test_tiny_photos_refuses_bad_arguments(capsys):
+    assert tiny_photos.main(["--n", "0"]) == 2
+    assert tiny_photos.main(["--side", "20"]) == 2
+    assert tiny_photos.main(["--seeds", "1,1"]) == 2
+    assert "at least 28" in capsys.readouterr().out
