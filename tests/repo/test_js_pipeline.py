@@ -228,23 +228,34 @@ def thin_loops_crops() -> dict[str, np.ndarray]:
     return crops
 
 
+def port_on_arrays(arrays: dict[str, np.ndarray], body: str) -> dict:
+    """Run ``body`` (JavaScript that sets ``out[k]``) in node on each named 2-D array.
+
+    The port is ``L``; each array is ``image`` (Float32) and ``mask`` (its pixels > 0),
+    ``c`` holds its width and height. Returns ``out`` as decoded from JSON.
+    """
+    records = {name: {"width": a.shape[1], "height": a.shape[0], "data": a.astype(float).ravel().tolist()}
+               for name, a in arrays.items()}
+    script = (
+        f"const L = require({json.dumps(str(PORT))}); const arrays = {json.dumps(records)}; const out = {{}};"
+        "for (const [k, c] of Object.entries(arrays)) { "
+        "const image = {width: c.width, height: c.height, data: Float32Array.from(c.data)}; "
+        "const mask = {width: c.width, height: c.height, data: Uint8Array.from(c.data, (v) => v > 0)}; "
+        f"{body} }} console.log(JSON.stringify(out));"
+    )
+    done = subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, check=True)  # too long for -e
+    return json.loads(done.stdout)
+
+
 def test_thickening_that_keeps_holes_is_the_same():
     """set_stroke_width, holes_and_gaps and count_holes agree with the port on small loops and gaps."""
     crops = thin_loops_crops()
-    records = {name: {"width": c.shape[1], "height": c.shape[0], "data": c.ravel().tolist()} for name, c in crops.items()}
-    script = (
-        f"const L = require({json.dumps(str(PORT))}); const crops = {json.dumps(records)}; const out = {{}};"
-        "for (const [k, c] of Object.entries(crops)) { const image = {width: c.width, height: c.height, "
-        "data: Float32Array.from(c.data)}; const s = L.setStrokeWidth(image); "
-        "const mask = {width: c.width, height: c.height, data: Uint8Array.from(c.data, (v) => v > 0)}; "
-        "const r = L.holesAndGaps(mask); const o = L.openRegions(mask, r, L.HOLE_IN_BOX * Math.max(c.width, c.height) / 20); "
+    found = port_on_arrays(crops, (
+        "const s = L.setStrokeWidth(image); const r = L.holesAndGaps(mask); "
+        "const o = L.openRegions(mask, r, L.HOLE_IN_BOX * Math.max(c.width, c.height) / 20); "
         "out[k] = {width: s.width, height: s.height, data: Array.from(s.data), ids: r.ids, gaps: [...r.gaps], "
         "spot: [...o.spot], mouth: [...o.mouth], "
-        "holes: [L.countHoles(mask), L.countHoles(mask, 0, L.boundingBox(mask))]}; }"
-        "console.log(JSON.stringify(out));"
-    )
-    done = subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, check=True)  # too long for -e
-    found = json.loads(done.stdout)
+        "holes: [L.countHoles(mask), L.countHoles(mask, 0, L.boundingBox(mask))]};"))
     for name, crop in crops.items():
         py = digits.set_stroke_width(crop)
         js = np.array(found[name]["data"], dtype=np.float32).reshape(found[name]["height"], found[name]["width"])
@@ -265,15 +276,9 @@ def test_tiny_crops_are_enlarged_and_stroked_the_same():
     for i, (h, w) in enumerate([(21, 17), (13, 9), (39, 30), (40, 12)]):
         crop = ndimage.gaussian_filter(rng.random((h, w)), 1.5).astype(np.float32)
         crops[f"tiny-{i}"] = np.where(crop > np.percentile(crop, 60), crop, 0).astype(np.float32)
-    records = {name: {"width": c.shape[1], "height": c.shape[0], "data": c.ravel().tolist()} for name, c in crops.items()}
-    script = (
-        f"const L = require({json.dumps(str(PORT))}); const crops = {json.dumps(records)}; const out = {{}};"
-        "for (const [k, c] of Object.entries(crops)) { const image = {width: c.width, height: c.height, "
-        "data: Float32Array.from(c.data)}; const e = L.enlarge(image); const s = L.setStrokeWidth(image); "
-        "out[k] = {enlarged: [e.height, e.width], width: s.width, height: s.height, data: Array.from(s.data)}; }"
-        "console.log(JSON.stringify(out));"
-    )
-    found = json.loads(subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, check=True).stdout)
+    found = port_on_arrays(crops, (
+        "const e = L.enlarge(image); const s = L.setStrokeWidth(image); "
+        "out[k] = {enlarged: [e.height, e.width], width: s.width, height: s.height, data: Array.from(s.data)};"))
     for name, crop in crops.items():
         assert found[name]["enlarged"] == list(digits.enlarge(crop).shape), name
         py = digits.set_stroke_width(crop)
@@ -314,16 +319,7 @@ def test_stroke_width_leaves_out_the_same_hairs():
         mask |= rng.random(mask.shape) < 0.02  # specks
         mask[int(rng.integers(mask.shape[0])), :] = True  # a thin line
         masks[f"random_{k}"] = mask
-    records = {name: {"width": m.shape[1], "height": m.shape[0], "data": m.ravel().astype(int).tolist()}
-               for name, m in masks.items()}
-    script = (
-        f"const L = require({json.dumps(str(PORT))}); const masks = {json.dumps(records)}; const out = {{}};"
-        "for (const [k, m] of Object.entries(masks)) { const mask = {width: m.width, height: m.height, "
-        "data: Uint8Array.from(m.data)}; out[k] = [L.strokeWidth(mask, 50), L.strokeWidth(mask, 90)]; }"
-        "console.log(JSON.stringify(out));"
-    )
-    done = subprocess.run([NODE, "-"], input=script, capture_output=True, text=True, check=True)
-    found = json.loads(done.stdout)
+    found = port_on_arrays(masks, "out[k] = [L.strokeWidth(mask, 50), L.strokeWidth(mask, 90)];")
     assert found["felt_tip"][0] > 40  # the hairs left out: the stroke is 45 px wide
     for name, mask in masks.items():
         assert found[name] == [digits.stroke_width(mask, 50), digits.stroke_width(mask, 90)], name
