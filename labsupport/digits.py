@@ -1176,7 +1176,9 @@ class Steps:
     ``photo`` is the whole photo; the other images are of the working copy
     (the part of the photo around a small digit, when :func:`zoom_box` gave
     one: ``zoom``). ``stroke_in_box`` and ``stroked_in_box`` are the stroke
-    width before and after :func:`set_stroke_width` (:func:`stroke_in_box`).
+    width before and after :func:`set_stroke_width` (:func:`stroke_in_box`);
+    the width before is measured as that step measures it, on the crop
+    enlarged when it was small (:func:`enlarge`).
     """
 
     photo: np.ndarray
@@ -1244,7 +1246,7 @@ def _steps(image: Image.Image, photo: np.ndarray, zoom: tuple[int, int, int, int
     fitted = fit_box(stroked)
     digit = center_by_mass(fitted)
     return Steps(photo, gray, ink, flat, mask, digit_mask, crop, stroked, fitted, digit, dark, weights,
-                 window, stroke_in_box(crop), stroke_in_box(stroked), zoom)
+                 window, stroke_in_box(enlarge(crop)), stroke_in_box(stroked), zoom)
 
 
 def ink_statistics(images: np.ndarray) -> dict[str, float]:

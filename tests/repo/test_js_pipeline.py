@@ -286,6 +286,20 @@ def test_tiny_crops_are_enlarged_and_stroked_the_same():
         assert js.shape == py.shape and np.abs(js - py).max() <= 1e-6, name
 
 
+def test_a_tiny_photo_gives_the_same_widths_before_and_after():
+    """A crossed 7 in a 34x34 photo: its crop is enlarged, and both widths the strokes panel prints agree."""
+    big = Image.new("L", (136, 136), 230)
+    draw = ImageDraw.Draw(big)
+    draw.line([(30, 26), (106, 26), (52, 112)], fill=40, width=12)
+    draw.line([(44, 68), (92, 68)], fill=40, width=12)
+    photo = big.resize((34, 34), Image.Resampling.BOX).convert("RGB")
+    py = digits.preprocess(photo)
+    assert max(py.crop.shape) < digits.ENLARGE_BELOW
+    js = run_js([photo_record("tiny", photo)], "--steps")["tiny"]
+    assert js["strokeInBox"] == pytest.approx(py.stroke_in_box) and js["strokedInBox"] == pytest.approx(py.stroked_in_box)
+    assert mad(js["digit"], py.digit) <= MAX_MAD
+
+
 def test_sample_photos_give_the_same_digits(synthetic_mads):
     samples = {k: v for k, v in synthetic_mads.items() if not k.startswith("hard_") and k != "felt_tip"}
     assert len(samples) == len(synthetic.SAMPLES)

@@ -2052,7 +2052,7 @@
       darkInk: dark,
       weights: weights,
       window: window,
-      strokeInBox: strokeInBox(crop),
+      strokeInBox: strokeInBox(enlarge(crop)),
       strokedInBox: strokeInBox(stroked),
       zoom: zoom,
     };
