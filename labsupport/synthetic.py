@@ -39,6 +39,13 @@ _STROKES: dict[int, list[tuple[str, list[tuple[float, float]]]]] = {
 }
 
 
+def _ellipse(cx: float, cy: float, rx: float, ry: float, start: float = 0.0, n: int = 17,
+             turn: int = 1) -> list[tuple[float, float]]:
+    """Points once round an ellipse, from the angle ``start`` (0: its top), clockwise (``turn=1``) or not."""
+    t = start + turn * np.linspace(0, 2 * np.pi, n)
+    return [(cx + rx * np.sin(u), cy - ry * np.cos(u)) for u in t]
+
+
 def _smooth(points: np.ndarray, per_segment: int = 8) -> np.ndarray:
     """Catmull-Rom spline through the points."""
     p = np.vstack([points[0], points, points[-1]])
@@ -60,22 +67,44 @@ VARIANTS: dict[int, list[tuple[str, list[tuple[float, float]]]]] = {
     7: [("", [(0.14, 0.08), (0.86, 0.08), (0.42, 0.96)]), ("", [(0.42, 0.52), (0.84, 0.52)])],
 }
 
+#: Digits whose loops or gaps are small beside the digit: a slim 0, a closed 4 with a narrow
+#: triangle, a 6 and a 9 with a small loop, an 8 with a small head. Thickened to MNIST's stroke
+#: width in the 20x20 box without care, they fill in (the hard set's ``thin_loops``).
+TIGHT_LOOPS: dict[int, list[tuple[str, list[tuple[float, float]]]]] = {
+    0: [("~", _ellipse(0.5, 0.5, 0.1, 0.45))],
+    4: [("", [(0.62, 0.97), (0.62, 0.04), (0.45, 0.64), (0.88, 0.64)])],
+    6: [("~", [(0.72, 0.04), (0.52, 0.22), (0.4, 0.5), (0.36, 0.78), (0.42, 0.95), (0.54, 0.96),
+               (0.6, 0.86), (0.56, 0.75), (0.45, 0.74), (0.38, 0.8)])],
+    8: [("~", _ellipse(0.5, 0.2, 0.1, 0.17, start=np.pi, n=13) + _ellipse(0.5, 0.66, 0.24, 0.29, turn=-1)[1:])],
+    9: [("~", [(0.62, 0.16), *_ellipse(0.52, 0.16, 0.1, 0.12, start=np.pi / 2, turn=-1)[1:]]),
+        ("", [(0.62, 0.16), (0.6, 0.6), (0.54, 0.97)])],
+}
 
-def digit_strokes(label: int, rng: np.random.Generator, variant: bool = False) -> list[np.ndarray]:
+#: How far each point of a shape is moved at random (a share of the digit's height); less for
+#: :data:`TIGHT_LOOPS`, whose loops are only 0.2 across.
+WOBBLE = 0.018
+TIGHT_WOBBLE = 0.008
+
+
+def digit_strokes(label: int, rng: np.random.Generator, variant: bool = False,
+                  tight: bool = False) -> list[np.ndarray]:
     """The strokes of one digit with random slant, stretch and wobble (unit box).
 
     ``variant=True`` draws the other way of writing the digit from
-    :data:`VARIANTS` when it has one.
+    :data:`VARIANTS` when it has one; ``tight=True`` its shape from
+    :data:`TIGHT_LOOPS` when it has one (first), with less wobble, so that
+    its small loops stay loops.
     """
     if label not in _STROKES:
         raise ValueError(f"label must be 0-9, got {label!r}")
     slant = rng.uniform(-0.25, 0.25)
     sx, sy = rng.uniform(0.8, 1.1), rng.uniform(0.9, 1.1)
     strokes = []
-    shapes = VARIANTS[label] if variant and label in VARIANTS else _STROKES[label]
+    tight = tight and label in TIGHT_LOOPS
+    shapes = TIGHT_LOOPS[label] if tight else VARIANTS[label] if variant and label in VARIANTS else _STROKES[label]
     for kind, pts in shapes:
         pts = np.array(pts, dtype=float)
-        pts = pts + rng.normal(0, 0.018, pts.shape)
+        pts = pts + rng.normal(0, TIGHT_WOBBLE if tight else WOBBLE, pts.shape)
         if kind == "~":
             pts = _smooth(pts)
         x = (pts[:, 0] - 0.5) * sx + 0.5 - slant * (pts[:, 1] - 0.5)
@@ -178,6 +207,7 @@ def render_photo(label: int, rng: np.random.Generator, size: int = 480, **style)
         ``dark_paper`` (bool: light ink on a dark board), ``quality`` (JPEG),
         ``blur`` (radius in pixels). Troubles that are off unless asked for:
         ``variant`` (bool: :data:`VARIANTS`' shape of a 1, 4 or 7),
+        ``thin_loops`` (bool: :data:`TIGHT_LOOPS`' shape of a 0, 4, 6, 8 or 9),
         ``breaks`` (share of every stroke left out in short gaps: a pen that
         skips), ``fade`` (0-1: how far the ink fades towards the paper colour
         along the strokes, as with a ballpoint pressed unevenly).
@@ -209,7 +239,7 @@ def render_photo(label: int, rng: np.random.Generator, size: int = 480, **style)
     digit_h = style.get("digit_size", rng.uniform(0.3, 0.65)) * big
     dx, dy = style.get("offset", (rng.uniform(-0.2, 0.2), rng.uniform(-0.2, 0.2)))
     pen = style.get("pen", rng.uniform(0.025, 0.09))
-    strokes = digit_strokes(label, rng, variant=style.get("variant", False))
+    strokes = digit_strokes(label, rng, variant=style.get("variant", False), tight=style.get("thin_loops", False))
     (cx, cy), digit_h = place_in_frame(strokes, (big / 2 + dx * big, big / 2 + dy * big), digit_h, pen, big)
     width = max(2, int(pen * digit_h))
     breaks, fade = style.get("breaks", 0.0), style.get("fade", 0.0)
@@ -279,8 +309,9 @@ def hard_style(label: int, rng: np.random.Generator, size: int = 480) -> dict:
     ``thin_broken``: a fine pen that skips; ``blur``: out of focus;
     ``small``: a small digit in a large frame; ``closeup``: a thick marker's
     digit filling most of the frame (ink almost as common as paper);
-    ``thin_loops``: a fine line whose loops and gaps (a 4's triangle, a 6's
-    loop) thickening must not fill. Two of them, drawn at random among the
+    ``thin_loops``: a fine line, and the shapes of :data:`TIGHT_LOOPS` (a slim
+    0, a narrow 4's triangle, a 6's, 8's or 9's small loop) that thickening
+    must not fill. Two of them, drawn at random among the
     pairs that do not clash (:data:`HARD_CLASHES`).
     """
     style: dict = {"dark_paper": False, "light": rng.uniform(0.1, 0.5)}

@@ -69,6 +69,32 @@ def test_variants_change_the_strokes_of_1_4_and_7_only():
     assert len(closed_four) == 1  # one stroke: down, across, and the diagonal back to the top
 
 
+def test_tight_shapes_have_small_loops_for_0_4_6_8_and_9_only():
+    for label in range(10):
+        plain = synthetic.digit_strokes(label, np.random.default_rng(0))
+        tight = synthetic.digit_strokes(label, np.random.default_rng(0), tight=True, variant=True)
+        same = len(plain) == len(tight) and all(np.array_equal(p, t) for p, t in zip(plain, tight))
+        assert same == (label not in synthetic.TIGHT_LOOPS and label not in synthetic.VARIANTS), label
+    for label in synthetic.TIGHT_LOOPS:  # the loop, before slant and wobble: at most 0.25 of the digit across
+        loop = np.array(synthetic.TIGHT_LOOPS[label][0][1])
+        if label == 4:  # the triangle between the stem, the diagonal and the bar
+            assert loop[3, 0] - loop[2, 0] > 0.4 and loop[1, 0] - loop[2, 0] < 0.2
+        elif label == 8:  # the head
+            assert np.ptp(loop[:13, 0]) <= 0.25
+        else:
+            assert np.ptp(loop[:, 0]) <= 0.25 if label == 0 else np.ptp(loop[-8:, 0]) <= 0.25
+
+
+def test_thin_loops_photos_draw_the_tight_shapes():
+    style = dict(light=0.0, offset=(0, 0), digit_size=0.5, pen=0.012, ruled=False, dark_paper=False, blur=0.5,
+                 paper=(250, 250, 250), ink=(0, 0, 0), quality=95)
+    plain = synthetic.render_photo(0, np.random.default_rng(1), size=200, **style)
+    tight = synthetic.render_photo(0, np.random.default_rng(1), size=200, thin_loops=True, **style)
+    # columns with more ink than a speck of dirt has
+    width = [np.ptp(np.nonzero(ink_pixels(p, style["paper"]).sum(axis=0) > 10)[0]) for p in (plain, tight)]
+    assert width[1] < 0.5 * width[0]  # a slim 0
+
+
 def ink_pixels(photo: Image.Image, paper: tuple[int, int, int]) -> np.ndarray:
     a = np.asarray(photo, dtype=float)
     return np.abs(a - np.array(paper)).sum(axis=2) > 150
