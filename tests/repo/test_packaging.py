@@ -90,6 +90,21 @@ def test_readme_layout_names_every_module():
     assert missing == [], f"README's Layout section does not name labsupport module(s) {missing}"
 
 
+def test_readme_profile_table_gives_the_registrys_epoch_budgets():
+    """The README's table of profiles says each model's epoch budget as labsupport.models has it."""
+    from labsupport import models
+
+    table = section((ROOT / "README.md").read_text(), "Profiles: how long the build trains")
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \|([^|]*)\|", table, re.M)}
+    epochs = {name: models.spec(name).epochs for name in ("dense", "cnn", "augmented_cnn")}
+    assert f"dense net up to {epochs['dense']['full']} epochs" in rows["full"]
+    assert f"CNN {epochs['cnn']['full']} epochs" in rows["full"]
+    assert f"augmented CNN up to {epochs['augmented_cnn']['full']}" in rows["full"]
+    assert f"dense net up to {epochs['dense']['quick']}" in rows["quick"]
+    assert epochs["cnn"]["quick"] == epochs["augmented_cnn"]["quick"]
+    assert f"CNNs {epochs['cnn']['quick']})" in rows["quick"]
+
+
 def test_package_docstring_lists_every_module():
     doc = ast.get_docstring(ast.parse((PACKAGE / "__init__.py").read_text()))
     listed = re.search(r"^Modules\n-+\n(.*)", doc, re.M | re.S)
