@@ -453,3 +453,44 @@ def digit_accuracy(results: Results, pipeline: str = "new") -> dict[int, float]:
     """The share of each digit's images on which every network was right (digits the results hold)."""
     every = np.all([results.correct(pipeline, m) for m in results.models], axis=0)
     return {int(d): float(every[results.labels == d].mean()) for d in np.unique(results.labels)}
+
+
+def flag_readings(
+    networks: Mapping[str, keras.Model],
+    ones: np.ndarray,
+    lengths: Sequence[float],
+    turns: Sequence[float],
+) -> dict[tuple[float, float], dict[str, float]]:
+    """How each network reads 1s given a flag of each length and angle: the share it calls a 1.
+
+    A flag that is long and leans far from the stem is a 7's top bar (which
+    is why much of the world crosses its 7s); the shares say where the
+    networks start to see one. Every 1 gets the same flag, without a base
+    (:func:`labsupport.styles.flag_and_base`): nothing is random.
+
+    Parameters
+    ----------
+    networks : mapping
+        Registered model name to trained model.
+    ones : ndarray, shape (n, 28, 28), uint8
+        1s in MNIST's form (for example from its test set).
+    lengths : sequence of float
+        Flag lengths, as shares of the digit's height.
+    turns : sequence of float
+        Angles between the flag and the stem, in degrees.
+
+    Returns
+    -------
+    dict
+        ``(length, turn)`` to ``{model: share of the 1s read as 1}``.
+    """
+    from . import styles
+
+    found = {}
+    for length in lengths:
+        for turn in turns:
+            rng = np.random.default_rng(0)  # unused: length, angle and base are all given
+            flagged = np.stack([styles.flag_and_base(one, rng, length=length, turn=turn, base=False) for one in ones])
+            said = inference.predict(dict(networks), flagged)
+            found[(float(length), float(turn))] = {m: float((p.argmax(axis=1) == 1).mean()) for m, p in said.items()}
+    return found

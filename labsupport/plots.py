@@ -15,7 +15,7 @@ import base64
 import html
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -658,3 +658,26 @@ def confusion_matrix(matrix: np.ndarray, title: str = "") -> CourseFigure:
         + (f"; most frequent confusions: {confusions}" if confusions else "")
     )
     return fig
+
+
+def flag_table(readings: Mapping[tuple[float, float], Mapping[str, float]], caption: str = "") -> Table:
+    """The share of 1s each network reads as 1 for each flag, as a table.
+
+    Parameters
+    ----------
+    readings : mapping
+        ``(length, turn)`` to ``{model: share}``, as from
+        :func:`labsupport.handwriting.flag_readings`.
+    caption : str
+
+    Returns
+    -------
+    Table
+    """
+    models = list(next(iter(readings.values()))) if readings else []
+    return Table(
+        ["flag length (of the height)", "angle from the stem", *models],
+        [[f"{length:.0%}", f"{turn:.0f}°", *(f"{shares[m]:.0%}" for m in models)]
+         for (length, turn), shares in readings.items()],
+        caption,
+    )

@@ -101,7 +101,13 @@ def _runs(row: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2], edges[1::2]))
 
 
-def flag_and_base(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def flag_and_base(
+    image: np.ndarray,
+    rng: np.random.Generator,
+    length: float | None = None,
+    turn: float | None = None,
+    base: bool | None = None,
+) -> np.ndarray:
     """A 1 with a short flag from its top, down to the left of its stem, and (three times in four,
     when it stands nearly upright: :data:`MAX_SLANT_FOR_BASE`) a base.
 
@@ -111,6 +117,12 @@ def flag_and_base(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         An MNIST 1 (ink 255 on 0).
     rng : numpy.random.Generator
         Decides the flag's length and angle, whether there is a base, its width.
+    length, turn, base : optional
+        Fix the flag's length (a share of the digit's height; drawn from
+        0.12-0.22 when not given), its angle from the stem in degrees (drawn
+        from 25-45) and whether a base is drawn (three times in four) instead
+        of drawing them: to ask how long a flag can be before a 1 reads as
+        a 7 (:func:`labsupport.handwriting.flag_readings`).
 
     Returns
     -------
@@ -130,15 +142,15 @@ def flag_and_base(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     # from the stem, so that a slanted 1 gets one that shows; short, so that it is no 7's or Z's bar
     stem = np.array([x_foot - x_top, bottom - top], float)
     stem /= np.linalg.norm(stem)
-    turn = np.deg2rad(rng.uniform(25, 45))
+    turn = np.deg2rad(rng.uniform(25, 45) if turn is None else turn)
     flag = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]]) @ stem
-    length = rng.uniform(0.12, 0.22) * height
+    length = (rng.uniform(0.12, 0.22) if length is None else length) * height
     start = np.array([x_top, top + width / 2])
     lines = [(tuple(start), tuple(start + length * flag))]
     foot = max((end - start for start, end in _runs(ink[bottom - int(width)])), default=0)
     upright = abs(stem[0]) < np.sin(np.deg2rad(MAX_SLANT_FOR_BASE))
     # no second base under a 1 that has one, and none under a slanted 1 (flag, slant and base make a Z)
-    if rng.random() < 0.75 and foot < 2.5 * width and upright:
+    if (rng.random() < 0.75 if base is None else base) and foot < 2.5 * width and upright:
         half = rng.uniform(0.18, 0.32) * height
         y = bottom - width / 2
         lines.append(((x_foot - half, y), (x_foot + half, y)))

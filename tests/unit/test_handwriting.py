@@ -153,6 +153,27 @@ def test_evaluate_runs_every_pipeline_and_network():
     assert results.kinds == []
 
 
+def test_flag_readings_give_each_networks_share_of_ones_for_each_flag(monkeypatch):
+    ones = np.zeros((4, 28, 28), np.uint8)
+    ones[:, 4:24, 13:15] = 255
+    flags = []
+
+    def flag_and_base(one, rng, length, turn, base):
+        flags.append((length, turn, base))
+        return one
+
+    def predict(networks, images):  # "dense" says 1 for every image, "cnn" for the first only
+        said = {"dense": np.tile(np.eye(10)[1], (len(images), 1)), "cnn": np.tile(np.eye(10)[7], (len(images), 1))}
+        said["cnn"][0] = np.eye(10)[1]
+        return said
+
+    monkeypatch.setattr("labsupport.styles.flag_and_base", flag_and_base)
+    monkeypatch.setattr(handwriting.inference, "predict", predict)
+    found = handwriting.flag_readings({"dense": None, "cnn": None}, ones, lengths=(0.1, 0.4), turns=(30,))
+    assert found == {(0.1, 30.0): {"dense": 1.0, "cnn": 0.25}, (0.4, 30.0): {"dense": 1.0, "cnn": 0.25}}
+    assert sorted(set(flags)) == [(0.1, 30, False), (0.4, 30, False)] and len(flags) == 8
+
+
 def test_worst_failures_are_the_least_confident_about_the_right_class():
     samples = [handwriting.Sample(f"s{label}", label, None, "photo") for label in (1, 2, 3)]
     probs = np.full((3, 10), 0.01)

@@ -164,6 +164,12 @@ def test_accuracy_table_shows_each_pipeline_and_kind():
     assert repr(table).splitlines()[2].split() == ["old", "recipe", "4", "25.0%", "50.0%"]
 
 
+def test_flag_table_gives_each_flag_a_row():
+    table = plots.flag_table({(0.15, 30.0): {"dense": 0.99, "cnn": 1.0}, (0.45, 60.0): {"dense": 0.12, "cnn": 0.436}})
+    assert table.header == ["flag length (of the height)", "angle from the stem", "dense", "cnn"]
+    assert table.rows == [["15%", "30°", "99%", "100%"], ["45%", "60°", "12%", "44%"]]
+
+
 def test_signed_images_are_red_positive_and_centred_on_zero():
     fig = plots.image_row([np.array([[-1.0, 0.0], [0.5, 2.0]])], ["signed"], cmaps="signed")
     image = fig.axes[0].get_images()[0]

@@ -42,6 +42,22 @@ def test_a_bare_one_gets_a_flag_and_mostly_a_base():
     assert 8 <= len(with_base) <= 19  # three in four, by chance
 
 
+def test_a_flag_of_a_given_length_and_angle():
+    """length, turn and base fix the flag instead of drawing them: the same flag whatever the generator."""
+    def flagged(length, turn, seed=0):
+        return styles.flag_and_base(BARE_ONE, np.random.default_rng(seed), length=length, turn=turn, base=False)
+
+    assert np.array_equal(flagged(0.3, 45), flagged(0.3, 45, seed=7))
+    short, long = flagged(0.15, 45), flagged(0.45, 45)
+    assert (long.astype(int) - BARE_ONE > 60).sum() > 2 * (short.astype(int) - BARE_ONE > 60).sum()
+    # a flag further from the stem reaches further left, less far down
+    steep, flat = (np.argwhere(flagged(0.45, t).astype(int) - BARE_ONE > 60) for t in (30, 60))
+    assert flat[:, 1].min() < steep[:, 1].min() and flat[:, 0].max() < steep[:, 0].max()
+    # no base: the last rows are as narrow as the stem's
+    bottom = np.flatnonzero((long > 100).any(axis=1))[-1]
+    assert _ink_columns(long, slice(bottom - 1, None)) <= 4
+
+
 def test_a_one_that_has_a_base_gets_no_second_one():
     based = _digit([[(0.5, 0.0), (0.5, 1.0)], [(0.2, 1.0), (0.8, 1.0)]])
     rng = np.random.default_rng(1)
