@@ -82,11 +82,12 @@ def test_registry_entries_describe_their_models():
         assert spec.new().input_shape == expected, spec.name
 
 
-def test_epoch_budgets_are_the_original_course_settings_in_full():
+def test_epoch_budgets_in_full_are_the_original_course_settings_but_the_augmented_cnns():
+    """The augmented CNN learns more slowly (its validation accuracy still rose at the original 20th epoch)."""
     full, quick = PROFILES["full"], PROFILES["quick"]
     assert models.spec("dense").epochs_for(full) == 100
     assert models.spec("cnn").epochs_for(full) == 20
-    assert models.spec("augmented_cnn").epochs_for(full) == 20
+    assert models.spec("augmented_cnn").epochs_for(full) == 30
     for spec in models.MODELS.values():
         assert 0 < spec.epochs_for(quick) < spec.epochs_for(full), spec.name
 
