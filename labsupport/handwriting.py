@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import baseline, digits, inference, synthetic
+from . import baseline, digits, inference, styles, synthetic
 
 if TYPE_CHECKING:
     import keras
@@ -484,12 +484,10 @@ def flag_readings(
     dict
         ``(length, turn)`` to ``{model: share of the 1s read as 1}``.
     """
-    from . import styles
-
+    rng = np.random.default_rng(0)  # unused: length, angle and base are all given
     found = {}
     for length in lengths:
         for turn in turns:
-            rng = np.random.default_rng(0)  # unused: length, angle and base are all given
             flagged = np.stack([styles.flag_and_base(one, rng, length=length, turn=turn, base=False) for one in ones])
             said = inference.predict(dict(networks), flagged)
             found[(float(length), float(turn))] = {m: float((p.argmax(axis=1) == 1).mean()) for m, p in said.items()}

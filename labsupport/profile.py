@@ -7,7 +7,8 @@ Two profiles decide how much each chapter trains:
     2-core laptop CPU in minutes. Accuracies are lower than the full course's.
 ``full``
     The original course's settings: the whole 50 000-image training split and
-    the original epoch budgets.
+    the original epoch budgets (but the augmented CNN's, which is longer: see
+    its registry entry).
 
 A profile says how much data, which batch size and how much patience; each
 model's epoch budget per profile is part of its entry in

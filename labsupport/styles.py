@@ -32,6 +32,11 @@ from PIL import Image, ImageDraw
 #: Default share of each styled digit's training images that gets its style.
 SHARE = 0.3
 
+#: The flags :func:`flag_and_base` draws: their length, as a share of the digit's height, and their
+#: angle from the stem in degrees (short, and leaning little, so that they are no 7's or Z's bar).
+FLAG_LENGTHS = (0.12, 0.22)
+FLAG_ANGLES = (25, 45)
+
 #: A 1 slanted by more than this many degrees gets no base (with its flag it would look like a Z or 2).
 MAX_SLANT_FOR_BASE = 15
 
@@ -108,8 +113,11 @@ def flag_and_base(
     turn: float | None = None,
     base: bool | None = None,
 ) -> np.ndarray:
-    """A 1 with a short flag from its top, down to the left of its stem, and (three times in four,
+    """A 1 with a flag from its top, down to the left of its stem, and (three times in four,
     when it stands nearly upright: :data:`MAX_SLANT_FOR_BASE`) a base.
+
+    The flag is short (:data:`FLAG_LENGTHS`, :data:`FLAG_ANGLES`) unless
+    ``length`` and ``turn`` say otherwise.
 
     Parameters
     ----------
@@ -119,10 +127,12 @@ def flag_and_base(
         Decides the flag's length and angle, whether there is a base, its width.
     length, turn, base : optional
         Fix the flag's length (a share of the digit's height; drawn from
-        0.12-0.22 when not given), its angle from the stem in degrees (drawn
-        from 25-45) and whether a base is drawn (three times in four) instead
-        of drawing them: to ask how long a flag can be before a 1 reads as
-        a 7 (:func:`labsupport.handwriting.flag_readings`).
+        :data:`FLAG_LENGTHS` when not given), its angle from the stem in
+        degrees (drawn from :data:`FLAG_ANGLES`) and whether a base may be
+        drawn (three times in four when not given; an upright 1 without a
+        base of its own gets it) instead of drawing them: to ask how long
+        a flag can be before a 1 reads as a 7
+        (:func:`labsupport.handwriting.flag_readings`).
 
     Returns
     -------
@@ -138,15 +148,15 @@ def flag_and_base(
     width = _stroke_width(ink)
     x_top = _row_centre(ink, top + 1) or _row_centre(ink, top)
     x_foot = _row_centre(ink, bottom - 1) or _row_centre(ink, bottom)
-    # a short flag leaves the top at 25-45 degrees from the stem (top to foot), to the left: measured
-    # from the stem, so that a slanted 1 gets one that shows; short, so that it is no 7's or Z's bar
+    # the flag leaves the top at an angle from the stem (top to foot), to the left: measured from the
+    # stem, so that a slanted 1 gets one that shows
     stem = np.array([x_foot - x_top, bottom - top], float)
     stem /= np.linalg.norm(stem)
-    turn = np.deg2rad(rng.uniform(25, 45) if turn is None else turn)
-    flag = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]]) @ stem
-    length = (rng.uniform(0.12, 0.22) if length is None else length) * height
+    angle = np.deg2rad(rng.uniform(*FLAG_ANGLES) if turn is None else turn)
+    flag = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ stem
+    reach = (rng.uniform(*FLAG_LENGTHS) if length is None else length) * height  # in upscaled pixels
     start = np.array([x_top, top + width / 2])
-    lines = [(tuple(start), tuple(start + length * flag))]
+    lines = [(tuple(start), tuple(start + reach * flag))]
     foot = max((end - start for start, end in _runs(ink[bottom - int(width)])), default=0)
     upright = abs(stem[0]) < np.sin(np.deg2rad(MAX_SLANT_FOR_BASE))
     # no second base under a 1 that has one, and none under a slanted 1 (flag, slant and base make a Z)
@@ -161,8 +171,8 @@ def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A 7 with a short bar across its stem, a little below the middle of its height.
 
     The stem is the ink run in that row nearest the row's centre of ink; the
-    bar is centred on it, nearly level. Same parameters and result as
-    :func:`flag_and_base`.
+    bar is centred on it, nearly level. ``image`` and ``rng`` and the
+    result are as in :func:`flag_and_base`.
     """
     big = _upscaled(image)
     ink = _ink(big)

@@ -58,6 +58,19 @@ def test_a_flag_of_a_given_length_and_angle():
     assert _ink_columns(long, slice(bottom - 1, None)) <= 4
 
 
+def test_the_random_flag_is_the_fixed_flag_of_the_numbers_it_draws():
+    """Without length, turn and base, flag_and_base draws them in that order and nothing else changes."""
+    for seed in range(5):
+        rng, twin = np.random.default_rng(seed), np.random.default_rng(seed)
+        turn, length, base = twin.uniform(*styles.FLAG_ANGLES), twin.uniform(*styles.FLAG_LENGTHS), twin.random() < 0.75
+        drawn = styles.flag_and_base(BARE_ONE, rng)
+        twin_after = np.random.default_rng(seed)
+        twin_after.uniform(*styles.FLAG_ANGLES), twin_after.uniform(*styles.FLAG_LENGTHS), twin_after.random()
+        fixed = styles.flag_and_base(BARE_ONE, twin_after, length=length, turn=turn, base=base)
+        assert np.array_equal(drawn, fixed), seed
+        assert rng.random() == twin_after.random()  # and the generators are in the same state after
+
+
 def test_a_one_that_has_a_base_gets_no_second_one():
     based = _digit([[(0.5, 0.0), (0.5, 1.0)], [(0.2, 1.0), (0.8, 1.0)]])
     rng = np.random.default_rng(1)
