@@ -17,6 +17,7 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -70,6 +71,9 @@ class Mnist(NamedTuple):
 
 #: What :func:`make_splits` accepts: a :class:`Mnist` or Keras's plain tuple.
 Arrays = Mnist | tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+#: What :func:`make_splits` calls to add training images: (images, labels) -> (more images, their labels).
+Extra = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 class MnistError(RuntimeError):
@@ -304,7 +308,7 @@ class Splits:
 
 
 def make_splits(
-    arrays: Arrays, input_format: str, profile: Profile, seed: int = SEED
+    arrays: Arrays, input_format: str, profile: Profile, seed: int = SEED, extra: Extra | None = None
 ) -> Splits:
     """Scale, split and (in the quick profile) subsample MNIST for a model.
 
@@ -319,15 +323,24 @@ def make_splits(
         the test set is always complete.
     seed : int
         Seed of the split.
+    extra : callable, optional
+        ``extra(images, labels)`` makes more training images (uint8 digits)
+        from the training part, after the cap; they are added to it (e.g.
+        :func:`labsupport.styles.styled_copies`). The validation and test
+        parts stay MNIST's, so that validation measures what the test set does.
 
     Returns
     -------
     Splits
     """
     (x_train, y_train), (x_test, y_test) = arrays
-    x_tr, x_val, y_tr, y_val = train_val_split(model_inputs(x_train, input_format), y_train, seed=seed)
+    x_tr, x_val, y_tr, y_val = train_val_split(x_train, y_train, seed=seed)
+    x_tr, y_tr = x_tr[: profile.n_train], y_tr[: profile.n_train]
+    if extra is not None:
+        x_more, y_more = extra(x_tr, y_tr)
+        x_tr, y_tr = np.concatenate([x_tr, x_more]), np.concatenate([y_tr, y_more])
     return Splits(
-        x_tr[: profile.n_train], y_tr[: profile.n_train],
-        x_val[: profile.n_val], y_val[: profile.n_val],
+        model_inputs(x_tr, input_format), y_tr,
+        model_inputs(x_val[: profile.n_val], input_format), y_val[: profile.n_val],
         model_inputs(x_test, input_format), y_test,
     )

@@ -170,9 +170,9 @@ class ModelSpec:
         Training it takes minutes on a CPU: a chapter that trains or uses it
         asks Colab for a GPU runtime.
     styled : bool
-        Trains on MNIST with some 1s and 7s written in the styles MNIST
-        lacks (a 1 with a flag and a base, a crossed 7:
-        :func:`labsupport.styles.restyle`); part of the model cache's key.
+        Trains on MNIST plus restyled copies of some of its 1s and 7s, in the
+        styles MNIST lacks (a 1 with a flag and a base, a crossed 7:
+        :func:`labsupport.styles.styled_copies`); part of the model cache's key.
     architecture : mapping
         Keyword arguments of ``build``; part of the model cache's key.
     title : str

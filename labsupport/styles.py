@@ -13,8 +13,9 @@ can learn the styles from data:
 - :func:`crossed_seven`: a 7 gets a short bar across the middle of its stem.
 
 :func:`restyle` applies them to a share of the 1s and 7s of a training set
-(the other digits stay as they are). Every drawing is seeded by the caller's
-generator.
+(the other digits stay as they are); :func:`styled_copies` gives those
+restyled digits alone, which the course's recipe adds to the training part
+beside the originals. Every drawing is seeded by the caller's generator.
 
 Not here: a closed-top 4. Joining the tops of an MNIST 4's two upper strokes
 gives a box on a stem, which is what a 9 looks like; a network taught that
@@ -225,15 +226,25 @@ def restyle(
     return out, labels
 
 
-def restyle_training(arrays, rng: np.random.Generator, share: float = SHARE):
-    """MNIST's arrays with :func:`restyle` applied to the training images; the test set unchanged.
+def styled_copies(
+    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, share: float = SHARE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Restyled copies of a share of the 1s and 7s, to add to a training set beside the originals.
+
+    Adding copies, not replacing the originals (:func:`restyle`), keeps every
+    MNIST digit in training: the test set's 1s and 7s are written as MNIST's
+    writers write them.
 
     Parameters
     ----------
-    arrays : ((x_train, y_train), (x_test, y_test))
-        As from :func:`labsupport.data.load_mnist`.
-    rng, share
+    images, labels, rng, share
         As for :func:`restyle`.
+
+    Returns
+    -------
+    images, labels
+        Only the images that :func:`restyle` changed, and their labels.
     """
-    (x_train, y_train), test = arrays
-    return restyle(x_train, y_train, rng, share), test
+    restyled, _ = restyle(images, labels, rng, share)
+    changed = np.flatnonzero((restyled != images).any(axis=(1, 2)))
+    return restyled[changed], labels[changed]

@@ -10,6 +10,7 @@ per epoch.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import keras
 import numpy as np
@@ -174,8 +175,9 @@ def fit(
         ``step_samples``, the wall time of every
         :data:`labsupport.timing.STEPS_PER_SAMPLE` training steps after the
         first epoch (as :func:`labsupport.timing.time_training` samples), with
-        ``images_per_sample``, and ``hardware``, the machine that trained (a string, from
-        :func:`labsupport.hardware.hardware_summary`).
+        ``images_per_sample``, ``hardware``, the machine that trained (a string, from
+        :func:`labsupport.hardware.hardware_summary`), and ``train_images``, the
+        training images of one epoch.
     """
     log = EpochLog(epochs)
     clock = timing.StepClock(sync_every=timing.STEPS_PER_SAMPLE)
@@ -196,6 +198,7 @@ def fit(
     )
     result["images_per_sample"] = timing.STEPS_PER_SAMPLE * batch_size
     result["hardware"] = hardware_summary()["hardware"]
+    result["train_images"] = len(splits.x_train)
     best = int(np.argmax(result["val_accuracy"]))
     print(
         f"kept epoch {best + 1} (best val acc {result['val_accuracy'][best]:.4f}); "
@@ -216,11 +219,12 @@ def train_named(
 ) -> tuple[keras.Model, dict]:
     """Train a registered model with the course's recipe (no caching).
 
-    Seeds everything (:func:`labsupport.profile.seed_everything`), restyles
-    some 1s and 7s when the model's entry says ``styled``
-    (:func:`labsupport.styles.restyle_training`, seeded by ``seed``), makes the
+    Seeds everything (:func:`labsupport.profile.seed_everything`), makes the
     splits in the model's input format with the model's training images
-    (:meth:`labsupport.models.ModelSpec.training_profile`), builds and
+    (:meth:`labsupport.models.ModelSpec.training_profile`), adding restyled
+    copies of some training 1s and 7s when the model's entry says ``styled``
+    (:func:`labsupport.styles.styled_copies`, seeded by ``seed``; validation
+    and test images stay MNIST's), builds and
     compiles the model, and fits it for at most the model's epoch budget
     under ``profile``.
 
@@ -246,10 +250,11 @@ def train_named(
     spec = models.spec(name)
     seed_everything(seed)
     arrays = arrays if arrays is not None else data.load_mnist()
-    if spec.styled:  # some 1s and 7s in the styles MNIST lacks (labsupport.styles)
-        arrays = styles.restyle_training(arrays, np.random.default_rng(seed), styles.SHARE)
+    extra = None
+    if spec.styled:  # copies of some 1s and 7s in the styles MNIST lacks (labsupport.styles)
+        extra = partial(styles.styled_copies, rng=np.random.default_rng(seed), share=styles.SHARE)
     profile = spec.training_profile(profile)  # the entry may give it more or fewer training images
-    splits = data.make_splits(arrays, spec.inputs, profile)
+    splits = data.make_splits(arrays, spec.inputs, profile, extra=extra)
     model = compile_classifier(spec.new())
     print(f"training {name!r} for at most {spec.epochs_for(profile)} epochs on {len(splits.x_train):,} "
           f"images ({profile.name} profile)")

@@ -690,7 +690,9 @@ def learning_curves(history: Mapping[str, list], images_per_epoch: int | None = 
     history : mapping
         As :func:`labsupport.train.fit` returns it (and the model cache keeps it).
     images_per_epoch : int, optional
-        Training images in one epoch of that run.
+        Training images in one epoch of that run, when its history does not
+        say (``train_images``, logged since styled copies made it differ from
+        the split's size).
 
     Returns
     -------
@@ -699,6 +701,7 @@ def learning_curves(history: Mapping[str, list], images_per_epoch: int | None = 
         to 6 digits) and ``images_per_epoch``; empty for an empty history.
     """
     curves = {key: [round(float(v), 6) for v in history[key]] for key in CURVES if key in history}
+    images_per_epoch = history.get("train_images", images_per_epoch)
     if curves and images_per_epoch:
         curves["images_per_epoch"] = int(images_per_epoch)
     return curves

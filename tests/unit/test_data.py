@@ -151,6 +151,28 @@ def test_make_splits_applies_the_profile(tiny_arrays):
         data.make_splits(tiny_arrays, "rnn", profile)
 
 
+def test_make_splits_adds_extra_images_to_the_capped_training_part_only(tiny_arrays):
+    profile = Profile("t", n_train=50, n_val=7)
+    seen = []
+
+    def extra(images, labels):  # e.g. styles.styled_copies: new digits made from some of the training part
+        seen.append((images.copy(), labels.copy()))
+        return 255 - images[labels == 3], labels[labels == 3]
+
+    plain = data.make_splits(tiny_arrays, "image", profile)
+    s = data.make_splits(tiny_arrays, "image", profile, extra=extra)
+    (images, labels), = seen
+    assert images.dtype == np.uint8 and len(images) == 50  # MNIST's digits, after the cap
+    assert np.array_equal(data.image_inputs(images), plain.x_train)
+    n_more = int((labels == 3).sum())
+    assert n_more > 0 and s.x_train.shape == (50 + n_more, 28, 28, 1)
+    assert np.array_equal(s.x_train[:50], plain.x_train) and np.array_equal(s.y_train[50:], [3] * n_more)
+    assert np.array_equal(s.x_train[50:], data.image_inputs(255 - images[labels == 3]))
+    # validation and test stay MNIST's
+    assert np.array_equal(s.x_val, plain.x_val) and np.array_equal(s.y_val, plain.y_val)
+    assert np.array_equal(s.x_test, plain.x_test)
+
+
 def test_make_splits_in_the_dense_format_and_from_a_loaded_file(tiny_npz):
     s = data.make_splits(data.read_npz(tiny_npz, verify_hashes=False), "dense", Profile("t", None, None))
     assert s.x_train.shape == (100, 784) and s.x_val.shape == (20, 784) and s.x_test.shape == (30, 784)

@@ -127,12 +127,18 @@ def test_restyle_changes_a_share_of_the_ones_and_sevens_only():
         styles.restyle(images, labels, np.random.default_rng(4), share=1.5)
 
 
-def test_restyle_training_leaves_the_test_set(tiny_arrays):
-    (x, y), test = tiny_arrays
-    (x2, y2), test2 = styles.restyle_training(tiny_arrays, np.random.default_rng(0), share=1.0)
-    assert test2 is test
-    assert (x2 != x).any(axis=(1, 2))[np.isin(y, [1, 7])].all()
-    assert not (x2 != x).any(axis=(1, 2))[~np.isin(y, [1, 7])].any()
+def test_styled_copies_are_the_restyled_ones_and_sevens_only():
+    images = np.stack([BARE_ONE, SEVEN, _digit([[(0.2, 0.2), (0.8, 0.2), (0.2, 1.0), (0.8, 1.0)]])] * 40)
+    labels = np.array([1, 7, 2] * 40)
+    before = images.copy()
+    copies, copy_labels = styles.styled_copies(images, labels, np.random.default_rng(4), share=0.5)
+    assert np.array_equal(images, before)  # the originals are left alone
+    restyled, _ = styles.restyle(images, labels, np.random.default_rng(4), share=0.5)
+    changed = (restyled != images).any(axis=(1, 2))
+    assert np.array_equal(copies, restyled[changed]) and np.array_equal(copy_labels, labels[changed])
+    assert set(copy_labels) == {1, 7} and 20 <= len(copies) <= 60
+    none, none_labels = styles.styled_copies(images, labels, np.random.default_rng(4), share=0.0)
+    assert none.shape == (0, 28, 28) and none_labels.shape == (0,)
 
 
 def test_only_styled_models_have_styles_in_their_cache_key(monkeypatch):

@@ -38,6 +38,7 @@ def test_fit_logs_one_line_per_epoch_and_returns_history(capsys):
     assert len(history["seconds"]) == len(history["accuracy"]) == len(history["val_accuracy"])
     # the training alone (validation excluded) and the machine, for comparing speeds later
     assert len(history["train_seconds"]) == 3
+    assert history["train_images"] == len(splits.x_train)
     assert all(0 < t <= s for t, s in zip(history["train_seconds"], history["seconds"]))
     assert isinstance(history["hardware"], str) and history["hardware"]
 
@@ -98,6 +99,27 @@ def test_train_named_takes_the_model_s_own_training_images(monkeypatch, tiny_den
     train.train_named("tiny_dense", TINY, separable_arrays())
     assert seen_sizes == [(seen, TINY.n_val, TINY.batch_size)]
     assert f"on {seen} images" in capsys.readouterr().out
+
+
+def test_train_named_adds_styled_copies_for_a_styled_model_only(monkeypatch, tiny_dense):
+    # separable_arrays() has 120 training images: 100 after the validation split, 80 under TINY
+    seen = []
+    monkeypatch.setattr(train, "fit_profile", lambda model, splits, profile, epochs: seen.append(splits) or {})
+    calls = []
+
+    def copies(images, labels, rng, share):
+        calls.append((len(images), share))
+        return images[:3], labels[:3]
+
+    monkeypatch.setattr(train.styles, "styled_copies", copies)
+    train.train_named("tiny_dense", TINY, separable_arrays())
+    monkeypatch.setitem(models.MODELS, "tiny_dense", models.ModelSpec(**{**vars(tiny_dense), "styled": True}))
+    train.train_named("tiny_dense", TINY, separable_arrays())
+    plain, styled = seen
+    assert calls == [(80, train.styles.SHARE)]  # drawn from the training part the model sees
+    assert len(plain.x_train) == 80 and len(styled.x_train) == 83
+    np.testing.assert_array_equal(styled.x_train[80:], plain.x_train[:3])
+    np.testing.assert_array_equal(styled.x_val, plain.x_val)  # validation stays MNIST's
 
 
 def test_train_named_is_reproducible_whatever_ran_before(tiny_dense):

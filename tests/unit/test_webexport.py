@@ -373,6 +373,8 @@ def test_learning_curves_keep_the_per_epoch_figures_and_the_epoch_size():
     assert curves == {"loss": [0.5, 0.25], "accuracy": [0.8, 0.9], "val_loss": [0.4, 0.3],
                       "val_accuracy": [0.85, 0.875], "images_per_epoch": 1000}
     assert webexport.learning_curves({}, 1000) == {}
+    # a log that counted its own training images (styled copies added to the split) says so
+    assert webexport.learning_curves({**history, "train_images": 1060}, 1000)["images_per_epoch"] == 1060
 
 
 def test_images_per_epoch_follow_the_profile_and_the_model_s_own_budget():
