@@ -108,9 +108,14 @@ def test_an_empty_image_is_returned_as_it_is():
     assert styles.crossed_seven(empty, np.random.default_rng(0)) is empty
 
 
-def test_restyle_changes_a_share_of_the_ones_and_sevens_only():
+def _ones_sevens_and_twos() -> tuple[np.ndarray, np.ndarray]:
+    """40 each of a bare 1, a 7 and a Z-shaped 2, with their labels."""
     images = np.stack([BARE_ONE, SEVEN, _digit([[(0.2, 0.2), (0.8, 0.2), (0.2, 1.0), (0.8, 1.0)]])] * 40)
-    labels = np.array([1, 7, 2] * 40)
+    return images, np.array([1, 7, 2] * 40)
+
+
+def test_restyle_changes_a_share_of_the_ones_and_sevens_only():
+    images, labels = _ones_sevens_and_twos()
     before = images.copy()
     out, out_labels = styles.restyle(images, labels, np.random.default_rng(4), share=0.5)
     assert np.array_equal(images, before)  # the input is left alone
@@ -128,8 +133,7 @@ def test_restyle_changes_a_share_of_the_ones_and_sevens_only():
 
 
 def test_styled_copies_are_the_restyled_ones_and_sevens_only():
-    images = np.stack([BARE_ONE, SEVEN, _digit([[(0.2, 0.2), (0.8, 0.2), (0.2, 1.0), (0.8, 1.0)]])] * 40)
-    labels = np.array([1, 7, 2] * 40)
+    images, labels = _ones_sevens_and_twos()
     before = images.copy()
     copies, copy_labels = styles.styled_copies(images, labels, np.random.default_rng(4), share=0.5)
     assert np.array_equal(images, before)  # the originals are left alone
