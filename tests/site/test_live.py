@@ -214,12 +214,7 @@ SEVEN = [(0.3, 0.25), (0.5, 0.25), (0.7, 0.25), (0.62, 0.45), (0.55, 0.6), (0.5,
 def test_a_stroke_on_the_pad_gives_a_prediction(site):
     driver, base = site
     open_live(driver, base, OWN_DIGIT)
-    pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
-    draw_stroke(driver, pad, SEVEN)
-    last = driver.execute_async_script(
-        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last && LabLive.apps['own-digit'].last.name === 'your drawing') ? "
-        "done(LabLive.apps['own-digit'].last) : setTimeout(wait, 50); wait();"
-    )
+    last = draw_a_seven(driver)  # the finished stroke's answer: one mid-stroke has no verdict yet
     assert set(last["probabilities"]) == set(NETWORKS)
     for p in last["probabilities"].values():
         assert abs(sum(p) - 1) < 1e-3
@@ -235,8 +230,8 @@ def draw_a_seven(driver) -> dict:
     pad = driver.find_element("css selector", "[data-live-app=own-digit] .live-pad")
     draw_stroke(driver, pad, SEVEN)
     return driver.execute_async_script(
-        "const done = arguments[0]; const wait = () => (LabLive.apps['own-digit'].last.name === 'your drawing' && LabLive.apps['own-digit'].last.final) ? "
-        "done(LabLive.apps['own-digit'].last) : setTimeout(wait, 50); wait();"
+        "const done = arguments[0]; const own = () => LabLive.apps['own-digit'].last; "
+        "const wait = () => (own() && own().name === 'your drawing' && own().final) ? done(own()) : setTimeout(wait, 50); wait();"
     )
 
 
