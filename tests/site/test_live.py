@@ -214,7 +214,7 @@ SEVEN = [(0.3, 0.25), (0.5, 0.25), (0.7, 0.25), (0.62, 0.45), (0.55, 0.6), (0.5,
 def test_a_stroke_on_the_pad_gives_a_prediction(site):
     driver, base = site
     open_live(driver, base, OWN_DIGIT)
-    last = draw_a_seven(driver)  # the finished stroke's answer: one mid-stroke has no verdict yet
+    last = draw_a_seven(driver)  # the finished stroke's answer: one given mid-stroke reads half a 7
     assert set(last["probabilities"]) == set(NETWORKS)
     for p in last["probabilities"].values():
         assert abs(sum(p) - 1) < 1e-3
